@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// `chaos-lab <noun> <verb>`: a client of the same core the app uses. Data goes to stdout,
+// progress and errors to stderr; exit codes: 0 ok, 1 failure, 2 usage.
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { Core } from '../core/core'
+import { AppError, toErrorInfo, type ErrorInfo } from '../core/errors'
+import { appResources, defaultDataDir } from '../core/paths'
+import { labList } from './labList'
+import { labSchema } from './labSchema'
+import { serve } from './serve'
+
+const APP_ROOT = resolve(__dirname, '..', '..')
+
+const USAGE = `Usage: chaos-lab <command> [options]
+
+Commands:
+  serve                 Start the browser host on 127.0.0.1 and print its URL
+      --port N          Port to listen on (default: a free one)
+      --json            Print {"url": ...} as one JSON line instead of text
+  lab list              List the labs and any lab folder that failed to load
+      --json            Machine-readable output
+  lab schema            Print the lab.yaml JSON Schema (for editors)
+
+Options for every command:
+  --data-dir DIR        User data folder (default: ${defaultDataDir()})
+  --labs DIR            Add a lab pack folder (repeatable)
+  -h, --help            Show this help
+`
+
+export interface CliContext {
+  version: string
+  createCore(host: 'browser' | 'electron'): Core
+  rendererDir: string
+  out: (line: string) => void
+  err: (line: string) => void
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+      labs: { type: 'string', multiple: true, default: [] },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
+  const command = positionals.join(' ')
+  if (values.help || command === '') {
+    process.stdout.write(USAGE)
+    return values.help ? 0 : 2
+  }
+  const resources = appResources(APP_ROOT)
+  const version = (JSON.parse(readFileSync(resolve(APP_ROOT, 'package.json'), 'utf8')) as { version: string }).version
+  const context: CliContext = {
+    version,
+    rendererDir: resources.rendererDir,
+    createCore: (host) =>
+      new Core({
+        host,
+        version,
+        dataDir: values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir(),
+        labRoots: [resources.labsDir, ...values.labs.map((dir) => resolve(dir))],
+        vagrantDir: resources.vagrantDir,
+      }),
+    out: (line) => process.stdout.write(line + '\n'),
+    err: (line) => process.stderr.write(line + '\n'),
+  }
+  switch (command) {
+    case 'serve': {
+      const port = values.port === undefined ? 0 : Number(values.port)
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        throw new AppError({ code: 'bad-request', message: `--port ${values.port} is not a port number.`, fix: 'Pass a number from 1 to 65535, or leave --port out to pick a free one.' })
+      }
+      return serve(context, { port, json: values.json })
+    }
+    case 'lab list':
+      return labList(context, { json: values.json })
+    case 'lab schema':
+      return labSchema(context)
+    default:
+      process.stderr.write(`chaos-lab: unknown command "${command}"\n\n${USAGE}`)
+      return 2
+  }
+}
+
+export function printError(info: ErrorInfo, err: (line: string) => void): void {
+  err(`error: ${info.message}`)
+  if (info.fix) err(`  fix: ${info.fix}`)
+  for (const line of info.details) err(`  | ${line}`)
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    printError(toErrorInfo(error), (line) => process.stderr.write(line + '\n'))
+    process.exitCode = 1
+  },
+)

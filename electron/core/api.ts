@@ -1,0 +1,181 @@
+// THE contract between the UI and the core. The Electron preload, the browser host's WebSocket
+// and the renderer's client are all typed from the two maps below, and every inbound message is
+// validated against them with zod before the core sees it. Adding a method means adding one
+// entry here and one handler in core/handlers.ts; the transports need no change.
+//
+// Names are '<area>:<verb>' for methods and '<area>:<happened>' for events.
+// No Node or DOM imports: this file is shared by the core, the host and the renderer.
+import { z } from 'zod'
+import { ERROR_CODES, type Envelope } from './errors'
+
+// ---------------------------------------------------------------------------------------------
+// Shared shapes
+
+export const LabStatus = z.enum(['new', 'in-progress', 'completed'])
+export type LabStatus = z.infer<typeof LabStatus>
+
+export const LabSummary = z.object({
+  id: z.string(),
+  title: z.string(),
+  /** Where the lab comes from, e.g. "Book ch. 2" or "Workshop". */
+  source: z.string(),
+  chapter: z.number().int().nullable(),
+  topic: z.string(),
+  summary: z.string(),
+  minutes: z.number().int(),
+  requires: z.array(z.string()),
+  stepCount: z.number().int(),
+  status: LabStatus,
+  /** Folder the lab was loaded from; shown for labs from a user-picked pack. */
+  root: z.string(),
+})
+export type LabSummary = z.infer<typeof LabSummary>
+
+export const LabStep = z.object({
+  id: z.string(),
+  title: z.string(),
+  /** Markdown. Rendered by the renderer without ever executing raw HTML. */
+  body: z.string(),
+})
+export type LabStep = z.infer<typeof LabStep>
+
+export const LabDetail = LabSummary.extend({ steps: z.array(LabStep) })
+export type LabDetail = z.infer<typeof LabDetail>
+
+/** One thing wrong with a lab folder, pointing at the file and line to fix. */
+export const LabProblem = z.object({
+  labDir: z.string(),
+  file: z.string(),
+  line: z.number().int().nullable(),
+  message: z.string(),
+  fix: z.string(),
+})
+export type LabProblem = z.infer<typeof LabProblem>
+
+export const Catalogue = z.object({
+  labs: z.array(LabSummary),
+  /** Labs that failed to load. The others still load: one broken lab never hides the rest. */
+  problems: z.array(LabProblem),
+})
+export type Catalogue = z.infer<typeof Catalogue>
+
+export const Theme = z.enum(['system', 'light', 'dark'])
+export const Settings = z.object({
+  theme: Theme,
+})
+export type Settings = z.infer<typeof Settings>
+export const DEFAULT_SETTINGS: Settings = { theme: 'system' }
+
+export const VmState = z.enum([
+  'unknown', // not asked yet (the first status query is still running)
+  'not-created',
+  'creating',
+  'provisioning',
+  'running',
+  'stopping',
+  'stopped',
+  'suspended',
+  'error',
+])
+export type VmState = z.infer<typeof VmState>
+
+export const ErrorInfoSchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  fix: z.string(),
+  details: z.array(z.string()),
+})
+
+export const VmStatus = z.object({
+  state: VmState,
+  /** One line for the status bar, e.g. "Vagrant 2.3.4 · libvirt". */
+  detail: z.string(),
+  error: ErrorInfoSchema.nullable(),
+})
+export type VmStatus = z.infer<typeof VmStatus>
+
+export const AppInfo = z.object({
+  name: z.string(),
+  version: z.string(),
+  /** Which shell hosts the renderer. */
+  host: z.enum(['electron', 'browser']),
+  dataDir: z.string(),
+  labRoots: z.array(z.string()),
+})
+export type AppInfo = z.infer<typeof AppInfo>
+
+const LabRef = z.object({ id: z.string().min(1).max(100) }).strict()
+
+// ---------------------------------------------------------------------------------------------
+// Methods: request/response. `input` is validated on the way in; `output` documents the reply.
+
+export const apiMethods = {
+  'app:info': { input: z.undefined(), output: AppInfo },
+  'labs:list': { input: z.undefined(), output: Catalogue },
+  /** Opens a lab: returns its steps and marks it in progress if it was new. */
+  'labs:open': { input: LabRef, output: LabDetail },
+  'labs:set-status': { input: z.object({ id: z.string().min(1).max(100), status: LabStatus }).strict(), output: LabSummary },
+  'settings:get': { input: z.undefined(), output: Settings },
+  'settings:update': { input: Settings.partial().strict(), output: Settings },
+  'vm:status': { input: z.undefined(), output: VmStatus },
+} as const
+
+export type MethodName = keyof typeof apiMethods
+export type MethodInput<M extends MethodName> = z.input<(typeof apiMethods)[M]['input']>
+export type MethodOutput<M extends MethodName> = z.output<(typeof apiMethods)[M]['output']>
+export type ApiHandlers = { [M in MethodName]: (input: z.output<(typeof apiMethods)[M]['input']>) => Promise<MethodOutput<M>> }
+
+// ---------------------------------------------------------------------------------------------
+// Events: pushed from the core to every connected UI. `z.undefined()` marks a bare signal.
+
+export const apiEvents = {
+  'labs:changed': z.undefined(),
+  'progress:changed': z.object({ labId: z.string() }),
+  'settings:changed': Settings,
+  'vm:state-changed': VmStatus,
+} as const
+
+export type EventName = keyof typeof apiEvents
+export type EventPayload<E extends EventName> = z.output<(typeof apiEvents)[E]>
+export type ApiEvent = { [E in EventName]: { name: E; payload: EventPayload<E> } }[EventName]
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.hasOwn(apiMethods, name)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client every UI uses, whatever the transport.
+
+export interface ApiClient {
+  call<M extends MethodName>(method: M, ...input: MethodInput<M> extends undefined ? [] : [MethodInput<M>]): Promise<MethodOutput<M>>
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wire formats. Electron IPC carries (method, input) and returns an envelope; the browser host
+// carries the same inside WebSocket frames.
+
+export { IPC } from './ipcChannels'
+
+export const WsClientFrame = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('call'), id: z.number().int().nonnegative(), method: z.string().max(100), input: z.unknown().optional() }),
+])
+export type WsClientFrame = z.infer<typeof WsClientFrame>
+
+export type WsServerFrame =
+  | { t: 'result'; id: number; envelope: Envelope<unknown> }
+  | { t: 'event'; event: ApiEvent }
+  /** Reply to a frame that could not be parsed at all (so there is no call id to answer). */
+  | { t: 'protocol-error'; error: z.infer<typeof ErrorInfoSchema> }
+
+/** Path of the browser host's WebSocket endpoint. Versioned so old tabs fail clearly. */
+export const WS_PATH = '/api/v1'
+
+/**
+ * What the Electron preload exposes on `window.chaosLab` (contextBridge). Deliberately the raw
+ * transport, not the typed client: the renderer wraps it in the same ApiClient as the WebSocket.
+ */
+export interface PreloadBridge {
+  call(method: MethodName, input: unknown): Promise<Envelope<unknown>>
+  onEvent(listener: (event: ApiEvent) => void): () => void
+}

@@ -1,0 +1,146 @@
+// The core: composes the services and exposes them through the API contract. Both shells
+// (Electron main and the browser host) create exactly one Core and forward calls and events;
+// neither holds any logic of its own.
+import { join } from 'node:path'
+import { apiEvents, type ApiEvent, type ApiHandlers, type AppInfo, type EventName, type EventPayload, type LabDetail, type LabSummary, type LabStatus } from './api'
+import { dispatch } from './dispatch'
+import { AppError, type Envelope } from './errors'
+import { loadLabs, type LoadedLab, type LoadResult } from './labs/loader'
+import type { Sandbox } from './sandbox/backend'
+import { VagrantSandbox } from './sandbox/vagrantSandbox'
+import { DATABASE_FILE, openDatabase, type Db } from './store/database'
+import { ProgressRepository, SettingsRepository } from './store/repositories'
+import { Emitter, type Disposer } from './util/emitter'
+
+export interface CoreOptions {
+  host: AppInfo['host']
+  version: string
+  /** The user data folder: database, VM state, logs. */
+  dataDir: string
+  /** Folders of labs: the app's own labs/ first, then any packs the user added. */
+  labRoots: string[]
+  /** The app's vagrant/ folder (Vagrantfile and provisioning). */
+  vagrantDir: string
+  /** Overrides for tests and CI (e.g. CHAOS_LAB_BOX=ci). */
+  vagrantEnv?: Record<string, string>
+}
+
+type CoreEvents = { [E in EventName]: EventPayload<E> }
+
+export class Core {
+  readonly db: Db
+  private readonly settings: SettingsRepository
+  private readonly progress: ProgressRepository
+  private readonly sandbox: Sandbox
+  private readonly events = new Emitter<CoreEvents>()
+  private readonly disposers: Disposer[] = []
+  private catalogue: LoadResult | null = null
+  readonly handlers: ApiHandlers
+
+  constructor(private readonly options: CoreOptions) {
+    this.db = openDatabase(join(options.dataDir, DATABASE_FILE))
+    this.settings = new SettingsRepository(this.db)
+    this.progress = new ProgressRepository(this.db)
+    this.sandbox = new VagrantSandbox({
+      vagrantDir: options.vagrantDir,
+      dotfilePath: join(options.dataDir, 'vm', '.vagrant'),
+      env: options.vagrantEnv,
+    })
+    this.disposers.push(this.sandbox.onDidChangeStatus((status) => this.events.emit('vm:state-changed', status)))
+    this.handlers = this.createHandlers()
+  }
+
+  /** The single entry point for every transport. */
+  call(method: unknown, input: unknown): Promise<Envelope<unknown>> {
+    return dispatch(this.handlers, method, input)
+  }
+
+  /** Subscribe to every event, in the wire shape the transports forward. */
+  onEvent(listener: (event: ApiEvent) => void): Disposer {
+    const names = Object.keys(apiEvents) as EventName[]
+    const disposers = names.map((name) => this.events.on(name, (payload) => listener({ name, payload } as ApiEvent)))
+    return () => disposers.forEach((d) => d())
+  }
+
+  /** Kick off slow background work (the first VM status) without delaying start-up. */
+  start(): void {
+    void this.sandbox.refresh()
+  }
+
+  dispose(): void {
+    this.disposers.splice(0).forEach((d) => d())
+    this.sandbox.dispose()
+    this.db.close()
+  }
+
+  private labs(): LoadResult {
+    this.catalogue ??= loadLabs(this.options.labRoots)
+    return this.catalogue
+  }
+
+  private findLab(id: string): LoadedLab {
+    const lab = this.labs().labs.find((l) => l.manifest.id === id)
+    if (!lab) {
+      throw new AppError({ code: 'not-found', message: `There is no lab called "${id}".`, fix: 'Go back to the catalogue and pick a lab from the list.' })
+    }
+    return lab
+  }
+
+  private summarize(lab: LoadedLab, status: LabStatus): LabSummary {
+    const m = lab.manifest
+    return {
+      id: m.id,
+      title: m.title,
+      source: m.source === 'book' ? (m.chapter ? `Book ch. ${m.chapter}` : 'Book') : m.source === 'workshop' ? 'Workshop' : 'Chaos Lab',
+      chapter: m.chapter ?? null,
+      topic: m.topic,
+      summary: m.summary,
+      minutes: m.minutes,
+      requires: m.requires,
+      stepCount: lab.steps.length,
+      status,
+      root: lab.root,
+    }
+  }
+
+  private createHandlers(): ApiHandlers {
+    return {
+      'app:info': async () => ({
+        name: 'Chaos Lab',
+        version: this.options.version,
+        host: this.options.host,
+        dataDir: this.options.dataDir,
+        labRoots: this.options.labRoots,
+      }),
+      'labs:list': async () => {
+        const { labs, problems } = this.labs()
+        const statuses = this.progress.statuses()
+        return { labs: labs.map((lab) => this.summarize(lab, statuses.get(lab.manifest.id) ?? 'new')), problems }
+      },
+      'labs:open': async ({ id }): Promise<LabDetail> => {
+        const lab = this.findLab(id)
+        let status = this.progress.statuses().get(id) ?? 'new'
+        this.progress.recordEvent(id, 'lab-opened')
+        if (status === 'new') {
+          status = 'in-progress'
+          this.progress.setStatus(id, status)
+          this.events.emit('progress:changed', { labId: id })
+        }
+        return { ...this.summarize(lab, status), steps: lab.steps }
+      },
+      'labs:set-status': async ({ id, status }) => {
+        const lab = this.findLab(id)
+        this.progress.setStatus(id, status)
+        this.events.emit('progress:changed', { labId: id })
+        return this.summarize(lab, status)
+      },
+      'settings:get': async () => this.settings.get(),
+      'settings:update': async (patch) => {
+        const settings = this.settings.update(patch)
+        this.events.emit('settings:changed', settings)
+        return settings
+      },
+      'vm:status': async () => this.sandbox.current,
+    }
+  }
+}

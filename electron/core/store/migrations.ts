@@ -1,0 +1,34 @@
+// Numbered schema migrations. Append only: never edit a migration that has shipped, add the
+// next number instead. Versions must be consecutive from 1 (a unit test checks this).
+
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'settings, lab progress and timeline',
+    sql: `
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL              -- JSON
+      );
+      CREATE TABLE lab_progress (
+        lab_id     TEXT PRIMARY KEY,
+        status     TEXT NOT NULL CHECK (status IN ('new', 'in-progress', 'completed')),
+        updated_at INTEGER NOT NULL      -- ms since epoch
+      );
+      CREATE TABLE timeline_events (
+        id     INTEGER PRIMARY KEY,
+        lab_id TEXT,
+        at     INTEGER NOT NULL,         -- ms since epoch
+        kind   TEXT NOT NULL,            -- e.g. lab-opened, step-passed, fault-injected
+        data   TEXT NOT NULL DEFAULT '{}' -- JSON
+      );
+      CREATE INDEX timeline_events_by_lab ON timeline_events (lab_id, at);
+    `,
+  },
+]

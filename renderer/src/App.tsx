@@ -1,0 +1,115 @@
+import { useCallback, useEffect, useState, type ReactNode } from 'react'
+import type { Settings } from '../../electron/core/api'
+import { useClient, useSnapshot } from './api/hooks'
+import { StatusBar } from './components/StatusBar'
+import { Catalogue } from './views/Catalogue'
+import { LabView } from './views/LabView'
+
+type Route = { view: 'catalogue' } | { view: 'lab'; id: string }
+
+// Hash routes work the same from file:// (Electron) and http:// (browser host).
+function readRoute(): Route {
+  const match = /^#\/labs\/([a-z0-9-]+)$/.exec(location.hash)
+  return match ? { view: 'lab', id: match[1]! } : { view: 'catalogue' }
+}
+
+const THEME_ORDER: Settings['theme'][] = ['system', 'light', 'dark']
+
+export function App(): ReactNode {
+  const client = useClient()
+  const [route, setRoute] = useState<Route>(readRoute)
+  const [settings] = useSnapshot((c) => c.call('settings:get'), ['settings:changed'], [])
+  const [showShortcuts, setShowShortcuts] = useState(false)
+  const theme = settings.status === 'ready' ? settings.value.theme : 'system'
+
+  useEffect(() => {
+    const onHash = (): void => setRoute(readRoute())
+    window.addEventListener('hashchange', onHash)
+    return () => window.removeEventListener('hashchange', onHash)
+  }, [])
+
+  useEffect(() => {
+    const media = window.matchMedia('(prefers-color-scheme: dark)')
+    const apply = (): void => {
+      document.documentElement.dataset.theme = theme === 'system' ? (media.matches ? 'dark' : 'light') : theme
+    }
+    apply()
+    media.addEventListener('change', apply)
+    return () => media.removeEventListener('change', apply)
+  }, [theme])
+
+  const cycleTheme = useCallback(() => {
+    const next = THEME_ORDER[(THEME_ORDER.indexOf(theme) + 1) % THEME_ORDER.length]!
+    void client.call('settings:update', { theme: next })
+  }, [client, theme])
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent): void => {
+      if (event.ctrlKey && event.shiftKey && event.key.toLowerCase() === 'l') {
+        event.preventDefault()
+        cycleTheme()
+      } else if (event.key === '?' && !['INPUT', 'TEXTAREA'].includes((event.target as HTMLElement).tagName)) {
+        setShowShortcuts((v) => !v)
+      } else if (event.key === 'Escape') {
+        setShowShortcuts(false)
+      }
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [cycleTheme])
+
+  const openLab = useCallback((id: string) => {
+    location.hash = `#/labs/${id}`
+  }, [])
+  const backToCatalogue = useCallback(() => {
+    location.hash = '#/'
+  }, [])
+
+  return (
+    <div className="app">
+      <header className="app-bar">
+        <a className="brand" href="#/" aria-label="Chaos Lab, back to the labs">
+          <span className="brand-mark" aria-hidden="true" />
+          Chaos Lab
+        </a>
+        <span className="spacer" />
+        <button type="button" className="ghost small" onClick={cycleTheme} title="Switch theme (Ctrl+Shift+L)" data-testid="theme-toggle">
+          Theme: {theme}
+        </button>
+      </header>
+      <div className="app-body">
+        {route.view === 'catalogue' ? <Catalogue onOpen={openLab} /> : <LabView key={route.id} labId={route.id} onBack={backToCatalogue} />}
+      </div>
+      <StatusBar onShowShortcuts={() => setShowShortcuts(true)} />
+      {showShortcuts && <ShortcutsDialog onClose={() => setShowShortcuts(false)} />}
+    </div>
+  )
+}
+
+const SHORTCUTS: [string, string][] = [
+  ['/', 'Filter the labs'],
+  ['← ↑ → ↓', 'Move between lab cards'],
+  ['Enter', 'Open the focused lab'],
+  ['] or Alt+↓', 'Next step'],
+  ['[ or Alt+↑', 'Previous step'],
+  ['Esc', 'Back to the labs'],
+  ['← → on the divider', 'Resize the panes'],
+  ['Ctrl+Shift+L', 'Switch theme'],
+  ['?', 'Show or hide this list'],
+]
+
+function ShortcutsDialog({ onClose }: { onClose: () => void }): ReactNode {
+  return (
+    <div className="overlay" role="presentation" onClick={onClose}>
+      <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="shortcuts-title" onClick={(e) => e.stopPropagation()}>
+        <h2 id="shortcuts-title">Keyboard shortcuts</h2>
+        <dl className="shortcuts">
+          {SHORTCUTS.map(([keys, what]) => (
+            <div key={keys}><dt><kbd>{keys}</kbd></dt><dd>{what}</dd></div>
+          ))}
+        </dl>
+        <button type="button" autoFocus onClick={onClose}>Close</button>
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,17 @@
+import { StrictMode } from 'react'
+import { createRoot } from 'react-dom/client'
+import { createClient } from './api/client'
+import { ClientContext } from './api/hooks'
+import { defaultTransport } from './api/transport'
+import { App } from './App'
+import './styles.css'
+
+const client = createClient(defaultTransport())
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <ClientContext.Provider value={client}>
+      <App />
+    </ClientContext.Provider>
+  </StrictMode>,
+)
