@@ -1,5 +1,7 @@
 // Which renderer frames may call the core over Electron IPC. Electron main imports this; it
 // lives in the core so it is tested under Node.
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 /**
  * A sender is trusted only if it is the app's own top-level page: the built renderer loaded
@@ -15,7 +17,12 @@ export function isTrustedSender(senderUrl: string | undefined, trusted: { render
     return false
   }
   if (url.protocol === 'file:') {
-    return decodeURIComponent(url.pathname) === new URL(`file://${trusted.rendererFile}`).pathname
+    // Compare file system paths, not URL spellings (%20 vs space, drive letters on Windows).
+    try {
+      return resolve(fileURLToPath(url)) === resolve(trusted.rendererFile)
+    } catch {
+      return false
+    }
   }
   if (trusted.devServerUrl) return url.origin === new URL(trusted.devServerUrl).origin
   return false
