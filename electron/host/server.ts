@@ -141,10 +141,16 @@ function serveClient(ws: WebSocket, core: Core): void {
 }
 
 function serveStatic(root: string, pathname: string, res: ServerResponse): void {
-  const relativePath = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '')
+  let relativePath: string
+  try {
+    relativePath = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '')
+  } catch {
+    // A malformed %-escape: no file of ours has such a name.
+    return refuse(res, 404, 'Not found.')
+  }
   const file = normalize(join(root, relativePath))
   if (!file.startsWith(normalize(root) + sep) || !existsSync(file) || !statSync(file).isFile()) {
-    if (pathname === '/' ) return refuse(res, 500, `The renderer is not built (${root} has no index.html). Run \`npm run build\` first.`)
+    if (pathname === '/') return refuse(res, 500, `The renderer is not built (${root} has no index.html). Run \`npm run build\` first.`)
     return refuse(res, 404, 'Not found.')
   }
   const isHtml = extname(file) === '.html'

@@ -129,7 +129,7 @@ function issueToProblem(
     const known = knownKeysAt(path)
     return problem(
       `Unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')} in ${where}.`,
-      `Remove it or fix its spelling.${known ? ` Known keys here: ${known.join(', ')}.` : ''}`,
+      unknownKeyFix(keys[0]!, known),
       lineOf(doc, lineCounter, path, keys[0]),
     )
   }
@@ -156,4 +156,24 @@ function lineOf(doc: Document, lineCounter: LineCounter, path: (string | number)
   }
   const range = (node as { range?: [number, number, number] } | null | undefined)?.range
   return range ? lineCounter.linePos(range[0]).line : null
+}
+
+function unknownKeyFix(key: string, known: string[] | null): string {
+  if (!known) return 'Remove it or fix its spelling.'
+  const close = known.filter((k) => editDistance(k, key) <= 2).sort((a, b) => editDistance(a, key) - editDistance(b, key))[0]
+  const guess = close ? ` Did you mean "${close}"?` : ''
+  return `Remove it or fix its spelling.${guess} Known keys here: ${known.join(', ')}.`
+}
+
+/** Levenshtein distance: small key names only, so the plain O(n·m) table is fine. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    previous = current
+  }
+  return previous[b.length]!
 }
