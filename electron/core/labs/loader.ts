@@ -84,7 +84,8 @@ export function loadLab(dir: string, root: string): { lab: LoadedLab | null; pro
   if (doc.errors.length > 0) {
     return {
       lab: null,
-      problems: doc.errors.map((e) =>
+      // Only the first: later YAML errors are almost always knock-on effects of it.
+      problems: doc.errors.slice(0, 1).map((e) =>
         problem(`YAML syntax error: ${e.message.split('\n')[0]}`, 'Fix the YAML syntax at this line (indentation, a missing colon or quote).', lineCounter.linePos(e.pos[0]).line),
       ),
     }

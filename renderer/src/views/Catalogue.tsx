@@ -52,7 +52,8 @@ export function Catalogue({ onOpen }: { onOpen: (id: string) => void }): ReactNo
         </div>
         <label className="search">
           <span className="visually-hidden">Filter labs</span>
-          <input ref={filterInput} type="search" placeholder="Filter labs   /" value={filter} onChange={(e) => setFilter(e.target.value)} />
+          <input ref={filterInput} type="search" placeholder="Filter labs" aria-keyshortcuts="/" value={filter} onChange={(e) => setFilter(e.target.value)} />
+          {filter === '' && <kbd className="search-hint" aria-hidden="true">/</kbd>}
         </label>
       </header>
 
