@@ -60,16 +60,24 @@ export const Catalogue = z.object({
 export type Catalogue = z.infer<typeof Catalogue>
 
 export const Theme = z.enum(['system', 'light', 'dark'])
+/** 'auto' lets Vagrant pick (its VAGRANT_DEFAULT_PROVIDER, else the first usable one). */
+export const VmProvider = z.enum(['auto', 'virtualbox', 'libvirt', 'vmware_desktop', 'parallels'])
+export type VmProvider = z.infer<typeof VmProvider>
 export const Settings = z.object({
   theme: Theme,
+  /** The VM's resources; the labs' numbers assume the defaults (2 vCPUs, 4096 MB). */
+  vmCpus: z.number().int().min(1).max(64),
+  vmMemoryMb: z.number().int().min(1024).max(262_144),
+  vmProvider: VmProvider,
 })
 export type Settings = z.infer<typeof Settings>
-export const DEFAULT_SETTINGS: Settings = { theme: 'system' }
+export const DEFAULT_SETTINGS: Settings = { theme: 'system', vmCpus: 2, vmMemoryMb: 4096, vmProvider: 'auto' }
 
 export const VmState = z.enum([
   'unknown', // not asked yet (the first status query is still running)
   'not-created',
   'creating',
+  'starting', // booting a VM that exists (after a stop, or restoring the clean snapshot)
   'provisioning',
   'running',
   'stopping',
@@ -86,13 +94,48 @@ export const ErrorInfoSchema = z.object({
   details: z.array(z.string()),
 })
 
+/** A long VM operation (start, stop, reset, destroy) in flight, for the progress bar. */
+export const VmAction = z.object({
+  kind: z.enum(['start', 'stop', 'reset', 'destroy']),
+  /** What is happening now, in words: "Downloading the box", "Waiting for SSH", ... */
+  phase: z.string(),
+  /** 0..1 overall, or null when the length of the work is unknown. */
+  progress: z.number().min(0).max(1).nullable(),
+  startedAt: z.number(),
+})
+export type VmAction = z.infer<typeof VmAction>
+
 export const VmStatus = z.object({
   state: VmState,
   /** One line for the status bar, e.g. "Vagrant 2.3.4 · libvirt". */
   detail: z.string(),
   error: ErrorInfoSchema.nullable(),
+  /** The operation in flight, if any. */
+  action: VmAction.nullable().default(null),
+  /** True when the VM is running and the core's SSH connection to it is up. */
+  connected: z.boolean().default(false),
+  /** A clean snapshot exists, so "Reset VM" can restore it. */
+  hasCleanSnapshot: z.boolean().default(false),
 })
 export type VmStatus = z.infer<typeof VmStatus>
+
+export const PreflightCheck = z.object({
+  id: z.string(),
+  title: z.string(),
+  status: z.enum(['ok', 'warn', 'fail']),
+  /** What was found, e.g. "Vagrant 2.3.4" or "3.1 GB free". */
+  detail: z.string(),
+  /** How to fix a warn or fail; empty when ok. */
+  fix: z.string(),
+})
+export type PreflightCheck = z.infer<typeof PreflightCheck>
+export const PreflightReport = z.object({
+  checks: z.array(PreflightCheck),
+  /** False when any check failed: starting the VM would fail. */
+  ready: z.boolean(),
+  at: z.number(),
+})
+export type PreflightReport = z.infer<typeof PreflightReport>
 
 export const AppInfo = z.object({
   name: z.string(),
@@ -118,6 +161,16 @@ export const apiMethods = {
   'settings:get': { input: z.undefined(), output: Settings },
   'settings:update': { input: Settings.partial().strict(), output: Settings },
   'vm:status': { input: z.undefined(), output: VmStatus },
+  /** Checks the host before a start: Vagrant, providers, virtualization, RAM, disk, ports. */
+  'vm:preflight': { input: z.undefined(), output: PreflightReport },
+  /** Long operations resolve when done; progress arrives as vm:state-changed events. */
+  'vm:start': { input: z.undefined(), output: VmStatus },
+  'vm:stop': { input: z.undefined(), output: VmStatus },
+  /** Restores the clean snapshot taken after the first provisioning. */
+  'vm:reset': { input: z.undefined(), output: VmStatus },
+  'vm:destroy': { input: z.object({ confirm: z.literal(true) }).strict(), output: VmStatus },
+  /** The latest lines of Vagrant's output (the live log), oldest first. */
+  'vm:log': { input: z.undefined(), output: z.object({ lines: z.array(z.string()) }) },
 } as const
 
 export type MethodName = keyof typeof apiMethods
@@ -133,6 +186,8 @@ export const apiEvents = {
   'progress:changed': z.object({ labId: z.string() }),
   'settings:changed': Settings,
   'vm:state-changed': VmStatus,
+  /** New lines of Vagrant's output, as they arrive. */
+  'vm:log': z.object({ lines: z.array(z.string()) }),
 } as const
 
 export type EventName = keyof typeof apiEvents

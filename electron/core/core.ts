@@ -23,6 +23,8 @@ export interface CoreOptions {
   vagrantDir: string
   /** Overrides for tests and CI (e.g. CHAOS_LAB_BOX=ci). */
   vagrantEnv?: Record<string, string>
+  /** Where Vagrant keeps the machine's state; default <dataDir>/vm/.vagrant. */
+  vagrantDotfilePath?: string
 }
 
 type CoreEvents = { [E in EventName]: EventPayload<E> }
@@ -31,7 +33,7 @@ export class Core {
   readonly db: Db
   private readonly settings: SettingsRepository
   private readonly progress: ProgressRepository
-  private readonly sandbox: Sandbox
+  readonly sandbox: Sandbox
   private readonly events = new Emitter<CoreEvents>()
   private readonly disposers: Disposer[] = []
   private catalogue: LoadResult | null = null
@@ -42,11 +44,18 @@ export class Core {
     this.settings = new SettingsRepository(this.db)
     this.progress = new ProgressRepository(this.db)
     this.sandbox = new VagrantSandbox({
-      vagrantDir: options.vagrantDir,
-      dotfilePath: join(options.dataDir, 'vm', '.vagrant'),
-      env: options.vagrantEnv,
+      environment: {
+        vagrantDir: options.vagrantDir,
+        dotfilePath: options.vagrantDotfilePath ?? join(options.dataDir, 'vm', '.vagrant'),
+        env: options.vagrantEnv,
+      },
+      stateDir: join(options.dataDir, 'vm'),
+      settings: () => this.settings.get(),
     })
-    this.disposers.push(this.sandbox.onDidChangeStatus((status) => this.events.emit('vm:state-changed', status)))
+    this.disposers.push(
+      this.sandbox.onDidChangeStatus((status) => this.events.emit('vm:state-changed', status)),
+      this.sandbox.onLog((lines) => this.events.emit('vm:log', { lines })),
+    )
     this.handlers = this.createHandlers()
   }
 
@@ -141,6 +150,12 @@ export class Core {
         return settings
       },
       'vm:status': async () => this.sandbox.current,
+      'vm:preflight': () => this.sandbox.preflight(),
+      'vm:start': () => this.sandbox.start(),
+      'vm:stop': () => this.sandbox.stop(),
+      'vm:reset': () => this.sandbox.reset(),
+      'vm:destroy': () => this.sandbox.destroy(),
+      'vm:log': async () => ({ lines: this.sandbox.recentLog() }),
     }
   }
 }

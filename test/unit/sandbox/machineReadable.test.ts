@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { parseMachineReadable, toVmState } from '../../../electron/core/sandbox/machineReadable'
-import { VagrantSandbox, VAGRANT_MISSING } from '../../../electron/core/sandbox/vagrantSandbox'
-import { tempDir } from '../../helpers/tmp'
 
 // Recorded from `vagrant status --machine-readable` (vagrant 2.3.4, vagrant-libvirt 0.11.2).
 const RUNNING = `1795321946,default,metadata,provider,libvirt
@@ -34,18 +32,5 @@ describe('toVmState', () => {
     ['something_new', 'unknown'],
   ])('%s -> %s', (provider, ours) => {
     expect(toVmState(provider)).toBe(ours)
-  })
-})
-
-describe('VagrantSandbox.refresh', () => {
-  it('reports a missing vagrant as an error with the install fix', async () => {
-    const dir = tempDir()
-    const sandbox = new VagrantSandbox({ vagrantDir: dir.path, dotfilePath: dir.path, executable: '/nonexistent/vagrant' })
-    const seen: string[] = []
-    sandbox.onDidChangeStatus((s) => seen.push(s.state))
-    const status = await sandbox.refresh()
-    expect(status).toMatchObject({ state: 'error', error: VAGRANT_MISSING })
-    expect(seen).toEqual(['error'])
-    dir.cleanup()
   })
 })
