@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { ApiEvent } from '../../electron/core/api'
+import { DEFAULT_SETTINGS, type ApiEvent } from '../../electron/core/api'
 import { unwrap } from '../../electron/core/errors'
 import { testCore } from '../helpers/core'
 
@@ -12,7 +12,7 @@ afterEach(() => ctx.cleanup())
 describe('Core.call (the gate every transport uses)', () => {
   it('answers a valid call with a value', async () => {
     const reply = await ctx.core.call('settings:get', undefined)
-    expect(reply).toEqual({ ok: true, value: { theme: 'system' } })
+    expect(reply).toEqual({ ok: true, value: DEFAULT_SETTINGS })
   })
 
   it('treats null as "no input" for methods without one (JSON cannot carry undefined)', async () => {
@@ -62,7 +62,7 @@ describe('lab progress through the API', () => {
     const events: ApiEvent[] = []
     const off = ctx.core.onEvent((e) => events.push(e))
     await ctx.core.call('settings:update', { theme: 'dark' })
-    expect(events).toEqual([{ name: 'settings:changed', payload: { theme: 'dark' } }])
+    expect(events).toEqual([{ name: 'settings:changed', payload: { ...DEFAULT_SETTINGS, theme: 'dark' } }])
     off()
     await ctx.core.call('settings:update', { theme: 'light' })
     expect(events).toHaveLength(1)

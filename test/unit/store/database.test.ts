@@ -5,6 +5,7 @@ import { migrate, openDatabase } from '../../../electron/core/store/database'
 import { MIGRATIONS } from '../../../electron/core/store/migrations'
 import { ProgressRepository, SettingsRepository } from '../../../electron/core/store/repositories'
 import { AppError } from '../../../electron/core/errors'
+import { DEFAULT_SETTINGS } from '../../../electron/core/api'
 import { tempDir } from '../../helpers/tmp'
 
 let dir: { path: string; cleanup: () => void }
@@ -77,12 +78,14 @@ describe('settings', () => {
   it('returns defaults, persists updates, and survives a damaged value', () => {
     const db = openDatabase(':memory:')
     const settings = new SettingsRepository(db)
-    expect(settings.get()).toEqual({ theme: 'system' })
-    expect(settings.update({ theme: 'dark' })).toEqual({ theme: 'dark' })
+    expect(settings.get()).toEqual(DEFAULT_SETTINGS)
+    expect(settings.update({ theme: 'dark', vmMemoryMb: 6144 })).toEqual({ ...DEFAULT_SETTINGS, theme: 'dark', vmMemoryMb: 6144 })
     db.prepare("UPDATE settings SET value = '{not json' WHERE key = 'theme'").run()
-    expect(settings.get()).toEqual({ theme: 'system' })
+    // One damaged value falls back to its default; the others survive.
+    expect(settings.get()).toEqual({ ...DEFAULT_SETTINGS, vmMemoryMb: 6144 })
     db.prepare(`UPDATE settings SET value = '"purple"' WHERE key = 'theme'`).run()
-    expect(settings.get()).toEqual({ theme: 'system' })
+    db.prepare(`UPDATE settings SET value = '100' WHERE key = 'vmMemoryMb'`).run()
+    expect(settings.get()).toEqual(DEFAULT_SETTINGS)
     db.close()
   })
 })
