@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import { DEFAULT_SETTINGS, type Settings } from '../../../electron/core/api'
 import { AppError } from '../../../electron/core/errors'
+import { runVagrant } from '../../../electron/core/sandbox/vagrantCli'
 import { parseSshConfig, VagrantSandbox, VAGRANT_MISSING } from '../../../electron/core/sandbox/vagrantSandbox'
 import { REPO_ROOT, tempDir } from '../../helpers/tmp'
 
@@ -88,6 +89,23 @@ describe('VagrantSandbox without a VM', () => {
     const status = await box.refresh()
     expect(status.state).toBe('error')
     expect(status.error?.details.join('\n')).toContain('CHAOS_LAB_CPUS must be a whole number')
+  }, 60_000)
+})
+
+describe('the Vagrantfile', () => {
+  it.each([
+    ['the user VM', {}],
+    ['the CI box', { CHAOS_LAB_BOX: 'ci' }],
+  ])('passes `vagrant validate` for %s', async (_label, env: Record<string, string>) => {
+    const home = tempDir('chaos-lab-vagrant-home-')
+    cleanups.push(home.cleanup)
+    const result = await runVagrant(
+      { vagrantDir: join(REPO_ROOT, 'vagrant'), dotfilePath: join(home.path, '.vagrant'), env: { VAGRANT_HOME: home.path, VAGRANT_SERVER_URL: 'http://127.0.0.1:9', ...env } },
+      ['validate'],
+    )
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('Vagrantfile validated successfully.')
   }, 60_000)
 })
 
