@@ -4,13 +4,21 @@ import { useClient, useSnapshot } from './api/hooks'
 import { StatusBar } from './components/StatusBar'
 import { Catalogue } from './views/Catalogue'
 import { LabView } from './views/LabView'
+import { VmPanel } from './views/VmPanel'
 
-type Route = { view: 'catalogue' } | { view: 'lab'; id: string }
+type Route = { view: 'catalogue' } | { view: 'lab'; id: string } | { view: 'vm' }
+
+const VM_ROUTE = '#/vm'
 
 // Hash routes work the same from file:// (Electron) and http:// (browser host).
 function readRoute(): Route {
+  if (location.hash === VM_ROUTE) return { view: 'vm' }
   const match = /^#\/labs\/([a-z0-9-]+)$/.exec(location.hash)
   return match ? { view: 'lab', id: match[1]! } : { view: 'catalogue' }
+}
+
+const openVmPanel = (): void => {
+  location.hash = VM_ROUTE
 }
 
 const THEME_ORDER: Settings['theme'][] = ['system', 'light', 'dark']
@@ -48,7 +56,13 @@ export function App(): ReactNode {
       if (event.ctrlKey && event.shiftKey && event.key.toLowerCase() === 'l') {
         event.preventDefault()
         cycleTheme()
-      } else if (event.key === '?' && !['INPUT', 'TEXTAREA'].includes((event.target as HTMLElement).tagName)) {
+      } else if (event.ctrlKey && event.shiftKey && event.key.toLowerCase() === 'v' && !isTextField(event.target)) {
+        // Not inside text fields: there Ctrl+Shift+V is "paste as plain text" (and in a
+        // terminal, paste), which matters more than a shortcut to a panel.
+        event.preventDefault()
+        setShowShortcuts(false)
+        openVmPanel()
+      } else if (event.key === '?' && !isTextField(event.target)) {
         setShowShortcuts((v) => !v)
       } else if (event.key === 'Escape') {
         setShowShortcuts(false)
@@ -73,14 +87,19 @@ export function App(): ReactNode {
           Chaos Lab
         </a>
         <span className="spacer" />
+        <a className="app-bar-link" href={VM_ROUTE} aria-current={route.view === 'vm' ? 'page' : undefined} title="Lab VM (Ctrl+Shift+V)">
+          Lab VM
+        </a>
         <button type="button" className="ghost small" onClick={cycleTheme} title="Switch theme (Ctrl+Shift+L)" data-testid="theme-toggle">
           Theme: {theme}
         </button>
       </header>
       <div className="app-body">
-        {route.view === 'catalogue' ? <Catalogue onOpen={openLab} /> : <LabView key={route.id} labId={route.id} onBack={backToCatalogue} />}
+        {route.view === 'catalogue' && <Catalogue onOpen={openLab} onOpenVm={openVmPanel} />}
+        {route.view === 'lab' && <LabView key={route.id} labId={route.id} onBack={backToCatalogue} />}
+        {route.view === 'vm' && <VmPanel onBack={backToCatalogue} />}
       </div>
-      <StatusBar onShowShortcuts={() => setShowShortcuts(true)} />
+      <StatusBar onShowShortcuts={() => setShowShortcuts(true)} onOpenVm={openVmPanel} />
       {showShortcuts && <ShortcutsDialog onClose={() => setShowShortcuts(false)} />}
     </div>
   )
@@ -94,6 +113,7 @@ const SHORTCUTS: [string, string][] = [
   ['[ or Alt+↑', 'Previous step'],
   ['Esc', 'Back to the labs'],
   ['← → on the divider', 'Resize the panes'],
+  ['Ctrl+Shift+V', 'Open the lab VM panel'],
   ['Ctrl+Shift+L', 'Switch theme'],
   ['?', 'Show or hide this list'],
 ]
@@ -112,4 +132,9 @@ function ShortcutsDialog({ onClose }: { onClose: () => void }): ReactNode {
       </div>
     </div>
   )
+}
+
+function isTextField(target: EventTarget | null): boolean {
+  const element = target as HTMLElement | null
+  return Boolean(element && (['INPUT', 'TEXTAREA', 'SELECT'].includes(element.tagName) || element.isContentEditable))
 }

@@ -2,6 +2,7 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { createClient } from './api/client'
 import { ClientContext } from './api/hooks'
+import { VmStatusProvider } from './api/vm'
 import { defaultTransport } from './api/transport'
 import { App } from './App'
 import './styles.css'
@@ -11,7 +12,9 @@ const client = createClient(defaultTransport())
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <ClientContext.Provider value={client}>
-      <App />
+      <VmStatusProvider>
+        <App />
+      </VmStatusProvider>
     </ClientContext.Provider>
   </StrictMode>,
 )

@@ -1,34 +1,28 @@
 import type { ReactNode } from 'react'
 import type { VmState } from '../../../electron/core/api'
 import { useClient, useConnection, useSnapshot } from '../api/hooks'
+import { useVmStatus, VM_SHORT_LABEL } from '../api/vm'
+import { VmProgressCompact } from './VmProgress'
 
-const VM_LABELS: Record<VmState, string> = {
-  unknown: 'Checking VM…',
-  'not-created': 'VM not created',
-  creating: 'Creating VM…',
-  provisioning: 'Provisioning VM…',
-  running: 'VM running',
-  stopping: 'Stopping VM…',
-  stopped: 'VM stopped',
-  suspended: 'VM suspended',
-  error: 'VM problem',
-}
-
-export function StatusBar({ onShowShortcuts }: { onShowShortcuts: () => void }): ReactNode {
+export function StatusBar({ onShowShortcuts, onOpenVm }: { onShowShortcuts: () => void; onOpenVm: () => void }): ReactNode {
   const client = useClient()
   const connection = useConnection()
-  const [vm] = useSnapshot((c) => c.call('vm:status'), ['vm:state-changed'], [])
+  const vm = useVmStatus()
   const [info] = useSnapshot((c) => c.call('app:info'), [], [])
   const state: VmState = vm.status === 'ready' ? vm.value.state : 'unknown'
-  const vmTitle = vm.status === 'ready' && vm.value.error ? `${vm.value.error.message} ${vm.value.error.fix}` : undefined
+  const action = vm.status === 'ready' ? vm.value.action : null
+  const problem = vm.status === 'ready' && vm.value.error ? ` ${vm.value.error.message} ${vm.value.error.fix}` : ''
 
   return (
     <footer className="status-bar" aria-label="Status">
-      <span className="status-item" data-testid="vm-state" data-state={state} title={vmTitle}>
+      {/* The VM state is also the way into the VM panel: where people look when it is wrong. */}
+      <button type="button" className="status-item link vm-state" data-testid="vm-state" data-state={state} onClick={onOpenVm} title={`Open the VM panel (Ctrl+Shift+V).${problem}`}>
         <span className={`dot dot-${state}`} aria-hidden="true" />
-        {VM_LABELS[state]}
-        {vm.status === 'ready' && vm.value.detail && <span className="muted">· {vm.value.detail}</span>}
-      </span>
+        {VM_SHORT_LABEL[state]}
+        {/* While an operation runs its phase says more than the static detail line. */}
+        {!action && vm.status === 'ready' && vm.value.detail && <span className="muted">· {vm.value.detail}</span>}
+      </button>
+      {action && <VmProgressCompact action={action} />}
       <span className="spacer" />
       {connection !== 'open' && (
         <span className="status-item warn" role="status">

@@ -2,10 +2,11 @@ import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNod
 import type { LabProblem, LabStatus, LabSummary } from '../../../electron/core/api'
 import { useSnapshot } from '../api/hooks'
 import { ErrorPanel } from '../components/ErrorPanel'
+import { SetupBanner } from '../components/SetupBanner'
 
 const STATUS_LABEL: Record<LabStatus, string> = { new: 'Not started', 'in-progress': 'In progress', completed: 'Completed' }
 
-export function Catalogue({ onOpen }: { onOpen: (id: string) => void }): ReactNode {
+export function Catalogue({ onOpen, onOpenVm }: { onOpen: (id: string) => void; onOpenVm: () => void }): ReactNode {
   const [catalogue, reload] = useSnapshot((c) => c.call('labs:list'), ['labs:changed', 'progress:changed'], [])
   const [filter, setFilter] = useState('')
   const filterInput = useRef<HTMLInputElement>(null)
@@ -45,6 +46,7 @@ export function Catalogue({ onOpen }: { onOpen: (id: string) => void }): ReactNo
 
   return (
     <main className="catalogue" aria-labelledby="catalogue-title">
+      <SetupBanner onOpenVm={onOpenVm} />
       <header className="page-header">
         <div>
           <h1 id="catalogue-title">Labs</h1>
