@@ -66,6 +66,9 @@ async function main(argv: string[]): Promise<number> {
         dataDir: values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir(),
         labRoots: [resources.labsDir, ...values.labs.map((dir) => resolve(dir))],
         vagrantDir: resources.vagrantDir,
+        // Vagrant's own variable, honoured so a session can point at a machine it made
+        // (the VM test job does, so its teardown finds the VM whatever the app did).
+        vagrantDotfilePath: process.env.VAGRANT_DOTFILE_PATH || undefined,
       }),
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),
