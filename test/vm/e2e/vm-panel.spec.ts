@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The VM panel driving the real VM, in Chromium through the browser host: a learner's first
 // start from the first-run banner to a ready VM, with the real progress and log, then Destroy.
 // Runs inside the CI network namespace (npm run test:vm), after the vitest VM suite.
