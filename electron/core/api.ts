@@ -150,6 +150,30 @@ export type AppInfo = z.infer<typeof AppInfo>
 const LabRef = z.object({ id: z.string().min(1).max(100) }).strict()
 
 // ---------------------------------------------------------------------------------------------
+// Terminals: sessions live in the core (they survive a window reload); windows attach to them.
+
+export const TerminalKind = z.enum(['vm', 'host'])
+export type TerminalKind = z.infer<typeof TerminalKind>
+export const TerminalInfo = z.object({
+  id: z.string(),
+  /** 'vm': a shell in the lab VM over SSH; 'host': a process on this computer (a shell, the vagrant log). */
+  kind: TerminalKind,
+  title: z.string(),
+  cols: z.number().int(),
+  rows: z.number().int(),
+  /** The lab whose workspace shows this terminal; null for terminals of no lab. */
+  labId: z.string().nullable(),
+  /** Exit status once the process ended (the tab stays, greyed, until closed); null while it runs. */
+  exitCode: z.number().int().nullable(),
+  /** For VM shells: false while the connection to the VM is down. */
+  connected: z.boolean(),
+  createdAt: z.number(),
+})
+export type TerminalInfo = z.infer<typeof TerminalInfo>
+const TerminalRef = z.object({ id: z.string().min(1).max(64) }).strict()
+const TerminalSize = { cols: z.number().int().min(2).max(1000), rows: z.number().int().min(1).max(500) }
+
+// ---------------------------------------------------------------------------------------------
 // Methods: request/response. `input` is validated on the way in; `output` documents the reply.
 
 export const apiMethods = {
@@ -171,6 +195,24 @@ export const apiMethods = {
   'vm:destroy': { input: z.object({ confirm: z.literal(true) }).strict(), output: VmStatus },
   /** The latest lines of Vagrant's output (the live log), oldest first. */
   'vm:log': { input: z.undefined(), output: z.object({ lines: z.array(z.string()) }) },
+  'terminal:open': {
+    input: z.object({ kind: TerminalKind, labId: z.string().max(100).nullable().default(null), title: z.string().min(1).max(60).optional(), ...TerminalSize }).strict(),
+    output: TerminalInfo,
+  },
+  'terminal:list': { input: z.undefined(), output: z.array(TerminalInfo) },
+  /**
+   * The screen as it is now (serialized, to write into a fresh xterm) and `seq`: the count of
+   * output characters it covers. terminal:data events carry their own `seq`; a window drops
+   * the part of any event below the seq it attached at, so nothing shows twice or goes missing.
+   */
+  'terminal:attach': { input: TerminalRef, output: z.object({ info: TerminalInfo, screen: z.string(), seq: z.number().int() }) },
+  'terminal:input': { input: z.object({ id: z.string().min(1).max(64), data: z.string().max(65_536) }).strict(), output: z.null() },
+  'terminal:resize': { input: z.object({ id: z.string().min(1).max(64), ...TerminalSize }).strict(), output: z.null() },
+  /** Flow control: the window has drawn `chars` more characters of this terminal's output. */
+  'terminal:ack': { input: z.object({ id: z.string().min(1).max(64), chars: z.number().int().min(0).max(100_000_000) }).strict(), output: z.null() },
+  'terminal:rename': { input: z.object({ id: z.string().min(1).max(64), title: z.string().min(1).max(60) }).strict(), output: TerminalInfo },
+  /** Ends the process (for a VM shell: the remote shell) and forgets the terminal. */
+  'terminal:close': { input: TerminalRef, output: z.null() },
 } as const
 
 export type MethodName = keyof typeof apiMethods
@@ -188,6 +230,10 @@ export const apiEvents = {
   'vm:state-changed': VmStatus,
   /** New lines of Vagrant's output, as they arrive. */
   'vm:log': z.object({ lines: z.array(z.string()) }),
+  /** Output, batched (about one event per 16 ms per terminal). `seq` is the count of characters before `data`. */
+  'terminal:data': z.object({ id: z.string(), seq: z.number().int(), data: z.string() }),
+  /** A terminal was opened, closed, renamed, exited, lost or regained its connection. */
+  'terminal:changed': z.object({ terminals: z.array(TerminalInfo) }),
 } as const
 
 export type EventName = keyof typeof apiEvents

@@ -8,6 +8,7 @@ import { AppError, type Envelope } from './errors'
 import { loadLabs, type LoadedLab, type LoadResult } from './labs/loader'
 import type { Sandbox } from './sandbox/backend'
 import { VagrantSandbox } from './sandbox/vagrantSandbox'
+import { TerminalManager } from './terminal/manager'
 import { DATABASE_FILE, openDatabase, type Db } from './store/database'
 import { ProgressRepository, SettingsRepository } from './store/repositories'
 import { Emitter, type Disposer } from './util/emitter'
@@ -34,6 +35,7 @@ export class Core {
   private readonly settings: SettingsRepository
   private readonly progress: ProgressRepository
   readonly sandbox: Sandbox
+  readonly terminals: TerminalManager
   private readonly events = new Emitter<CoreEvents>()
   private readonly disposers: Disposer[] = []
   private catalogue: LoadResult | null = null
@@ -52,9 +54,12 @@ export class Core {
       stateDir: join(options.dataDir, 'vm'),
       settings: () => this.settings.get(),
     })
+    this.terminals = new TerminalManager(this.sandbox.ssh)
     this.disposers.push(
       this.sandbox.onDidChangeStatus((status) => this.events.emit('vm:state-changed', status)),
       this.sandbox.onLog((lines) => this.events.emit('vm:log', { lines })),
+      this.terminals.onData((event) => this.events.emit('terminal:data', event)),
+      this.terminals.onChanged((event) => this.events.emit('terminal:changed', event)),
     )
     this.handlers = this.createHandlers()
   }
@@ -78,6 +83,7 @@ export class Core {
 
   dispose(): void {
     this.disposers.splice(0).forEach((d) => d())
+    this.terminals.dispose()
     this.sandbox.dispose()
     this.db.close()
   }
@@ -156,6 +162,14 @@ export class Core {
       'vm:reset': () => this.sandbox.reset(),
       'vm:destroy': () => this.sandbox.destroy(),
       'vm:log': async () => ({ lines: this.sandbox.recentLog() }),
+      'terminal:open': (options) => this.terminals.open(options),
+      'terminal:list': async () => this.terminals.list(),
+      'terminal:attach': ({ id }) => this.terminals.attach(id),
+      'terminal:input': async ({ id, data }) => (this.terminals.input(id, data), null),
+      'terminal:resize': async ({ id, cols, rows }) => (this.terminals.resize(id, cols, rows), null),
+      'terminal:ack': async ({ id, chars }) => (this.terminals.acknowledge(id, chars), null),
+      'terminal:rename': async ({ id, title }) => this.terminals.rename(id, title),
+      'terminal:close': async ({ id }) => (this.terminals.close(id), null),
     }
   }
 }

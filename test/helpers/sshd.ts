@@ -97,10 +97,13 @@ export async function startTestSshd(): Promise<TestSshd> {
     if (!proc || proc.exitCode !== null) return
     // Like a machine going away: the per-connection processes (children of the listener)
     // die too, so established sessions drop, not just the listening socket.
-    try {
-      execFileSync('pkill', ['-KILL', '-P', String(proc.pid)], { stdio: 'ignore' })
-    } catch {
-      // no sessions open
+    for (const args of [['-KILL', '-P', String(proc.pid)], ['-KILL', '-f', `sshd: ${SSH_TEST_USER}`]]) {
+      try {
+        // The monitor processes (children of the listener), then the sessions they forked.
+        execFileSync('pkill', args, { stdio: 'ignore' })
+      } catch {
+        // none left
+      }
     }
     await new Promise<void>((resolve) => {
       proc.once('exit', () => resolve())
