@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { DEFAULT_SETTINGS, type VmStatus } from '../../electron/core/api'
 import { runVagrantInPty } from '../../electron/core/sandbox/vagrantPty'
 import { VagrantSandbox } from '../../electron/core/sandbox/vagrantSandbox'
+import { TerminalManager } from '../../electron/core/terminal/manager'
 import { REPO_ROOT, tempDir } from '../helpers/tmp'
 
 const dotfilePath = process.env.VAGRANT_DOTFILE_PATH
@@ -104,6 +105,36 @@ describe('the lab VM', () => {
     shell.write('stty size\n')
     await waitFor(/(^|\s)45 132\r?$/m)
     shell.end('exit\n')
+  })
+
+  it('terminal: a VM shell tab runs commands, follows resize and restores its screen on attach', async () => {
+    const terminals = new TerminalManager(ssh)
+    try {
+      const { id } = await terminals.open({ kind: 'vm', labId: null, cols: 100, rows: 30 })
+      let text = ''
+      terminals.onData((event) => {
+        if (event.id !== id) return
+        text += event.data
+        terminals.acknowledge(id, event.data.length)
+      })
+      const waitFor = async (pattern: RegExp): Promise<void> => {
+        const deadline = Date.now() + 30_000
+        while (!pattern.test(text)) {
+          if (Date.now() > deadline) throw new Error(`no ${pattern} in: ${text.slice(-400)}`)
+          await new Promise((r) => setTimeout(r, 50))
+        }
+      }
+      terminals.input(id, 'echo in-the-vm-$(hostname); stty size\r')
+      await waitFor(/in-the-vm-chaos-lab[\s\S]*30 100/)
+      terminals.resize(id, 120, 40)
+      terminals.input(id, 'stty size\r')
+      await waitFor(/40 120/)
+      const attached = await terminals.attach(id)
+      expect(attached.screen).toContain('in-the-vm-chaos-lab')
+      expect(attached.seq).toBe(text.length)
+    } finally {
+      terminals.dispose()
+    }
   })
 
   it('SFTP: uploads a lab file for root with its mode', async () => {
