@@ -9,6 +9,7 @@ import { AppError, toErrorInfo, type ErrorInfo } from '../core/errors'
 import { appResources, defaultDataDir } from '../core/paths'
 import { labList } from './labList'
 import { labSchema } from './labSchema'
+import { labValidate } from './labValidate'
 import { serve } from './serve'
 
 const APP_ROOT = resolve(__dirname, '..', '..')
@@ -21,6 +22,8 @@ Commands:
       --json            Print {"url": ...} as one JSON line instead of text
   lab list              List the labs and any lab folder that failed to load
       --json            Machine-readable output
+  lab validate [DIR...] Check labs (a lab folder or a pack; default: all) and
+                        report every problem with file, line and a fix
   lab schema            Print the lab.yaml JSON Schema (for editors)
 
 Options for every command:
@@ -49,7 +52,8 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
-  const command = positionals.join(' ')
+  // `lab validate` takes folders after the verb; every other command is just its words.
+  const command = positionals.slice(0, positionals[0] === 'lab' && positionals[1] === 'validate' ? 2 : undefined).join(' ')
   if (values.help || command === '') {
     process.stdout.write(USAGE)
     return values.help ? 0 : 2
@@ -83,6 +87,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'lab list':
       return labList(context, { json: values.json })
+    case 'lab validate':
+      return labValidate(context, positionals.slice(2), [resources.labsDir, ...values.labs.map((dir) => resolve(dir))])
     case 'lab schema':
       return labSchema(context)
     default:

@@ -6,13 +6,15 @@ import { join, relative } from 'node:path'
 import { LineCounter, parseDocument, isMap, isScalar, type Document } from 'yaml'
 import type { z } from 'zod'
 import type { LabProblem, LabStep } from '../api'
-import { LabManifest } from './schema'
+import { CheckManifest, FaultManifest, LabFile, LabManifest, StepManifest } from './schema'
 
 export interface LoadedLab {
   manifest: LabManifest
   dir: string
   root: string
   steps: LabStep[]
+  /** Things that work but probably should not stay (a step without a check). */
+  warnings: LabProblem[]
 }
 
 export interface LoadResult {
@@ -113,8 +115,75 @@ export function loadLab(dir: string, root: string): { lab: LoadedLab | null; pro
     steps.push({ id: step.id, title: step.title, body: readFileSync(stepFile, 'utf8') })
   })
 
+  const warnings: LabProblem[] = []
+  checkReferences(manifest, dir, doc, lineCounter, problem, problems, warnings)
+
   if (problems.length > 0) return { lab: null, problems }
-  return { lab: { manifest, dir, root, steps }, problems: [] }
+  return { lab: { manifest, dir, root, steps, warnings }, problems: [] }
+}
+
+/** Interfaces a lab's network fault may touch without cutting the app's SSH path into the VM. */
+const SAFE_DEVICES = /^(lo|docker\d*|veth\w*|br-\w+|cl-\w+|lab\w*)$/
+
+/**
+ * What zod cannot see: files that must exist, ids that must match, and faults that would cut
+ * the control channel (SSH over the VM's management NIC) or could not be undone.
+ */
+function checkReferences(
+  manifest: LabManifest,
+  dir: string,
+  doc: Document,
+  lineCounter: LineCounter,
+  problem: (message: string, fix: string, line: number | null) => LabProblem,
+  problems: LabProblem[],
+  warnings: LabProblem[],
+): void {
+  const at = (path: (string | number)[]): number | null => lineOf(doc, lineCounter, path)
+  const needFile = (relativePath: string | undefined, path: (string | number)[], what: string): void => {
+    if (relativePath === undefined) return
+    if (relativePath.startsWith('/') || relativePath.split(/[\\/]/).includes('..')) {
+      problems.push(problem(`${what} "${relativePath}" points outside the lab folder.`, 'Use a path inside the lab folder, e.g. scripts/setup.sh.', at(path)))
+    } else if (!existsSync(join(dir, relativePath))) {
+      problems.push(problem(`${what} "${relativePath}" does not exist.`, `Create ${relativePath} in the lab folder, or correct the path.`, at(path)))
+    }
+  }
+  needFile(manifest.setup?.script, ['setup', 'script'], 'The setup script')
+  needFile(manifest.cleanup?.script, ['cleanup', 'script'], 'The cleanup script')
+  manifest.files.forEach((file, index) => needFile(join('files', file.from), ['files', index, 'from'], 'The file'))
+
+  const faultIds = new Set<string>()
+  manifest.faults.forEach((fault, index) => {
+    if (faultIds.has(fault.id)) problems.push(problem(`Two faults are called "${fault.id}".`, 'Give each fault its own id.', at(['faults', index, 'id'])))
+    faultIds.add(fault.id)
+    const cut = wouldCutControlChannel(fault.inject)
+    if (cut) problems.push(problem(`Fault "${fault.id}" ${cut}, which would cut Chaos Lab's SSH connection to the VM.`, 'Apply it on lo, docker0 or a lab network namespace, or filter it so TCP port 22 is never affected.', at(['faults', index, 'inject'])))
+  })
+
+  manifest.steps.forEach((step, index) => {
+    needFile(step.check?.script, ['steps', index, 'check', 'script'], 'The check script')
+    needFile(step.solve?.script, ['steps', index, 'solve', 'script'], 'The solve script')
+    step.faults.forEach((id, faultIndex) => {
+      if (!faultIds.has(id)) problems.push(problem(`Step "${step.id}" uses fault "${id}", which the lab does not declare.`, `Declare it under faults:, or use one of: ${[...faultIds].join(', ') || '(none declared)'}.`, at(['steps', index, 'faults', faultIndex])))
+    })
+    if (!step.check) {
+      warnings.push(problem(`Step "${step.id}" has no check, so the app cannot tell when it is done.`, 'Add a check: a command that exits 0 once the learner has done the step.', at(['steps', index, 'id'])))
+    }
+  })
+}
+
+/** Why a fault's inject command would hit the management NIC, or null when it would not. */
+export function wouldCutControlChannel(inject: string): string | null {
+  for (const match of inject.matchAll(/\btc\s+qdisc\s+(?:add|replace|change)\s+dev\s+(\S+)/g)) {
+    const device = match[1]!
+    if (!SAFE_DEVICES.test(device) && !/\bnetns\b|\bip\s+netns\s+exec\b/.test(inject)) return `changes the queueing discipline of ${device}`
+  }
+  for (const match of inject.matchAll(/\b(?:iptables|nft)\b[^;&|\n]*/g)) {
+    const rule = match[0]
+    const blocks = /-j\s+(DROP|REJECT)|\b(drop|reject)\b/.test(rule)
+    const scoped = /(-i|-o)\s+(lo|docker\d*|veth\w*|br-\w+)|--dport|--sport|dport|sport|-p\s+udp|-s\s+\S+|-d\s+\S+/.test(rule)
+    if (blocks && !scoped) return 'drops or rejects traffic without limiting it to a port, address or lab interface'
+  }
+  return null
 }
 
 function issueToProblem(
@@ -142,9 +211,26 @@ function issueToProblem(
 }
 
 function knownKeysAt(path: (string | number)[]): string[] | null {
-  if (path.length === 0) return Object.keys(LabManifest.shape)
-  if (path[0] === 'steps' && path.length === 2) return ['id', 'title']
-  return null
+  const shapeKeys = (schema: { shape: Record<string, unknown> }): string[] => Object.keys(schema.shape)
+  const key = path.filter((p) => typeof p === 'string').join('.')
+  switch (key) {
+    case '':
+      return shapeKeys(LabManifest)
+    case 'steps':
+      return shapeKeys(StepManifest)
+    case 'steps.check':
+      return shapeKeys(CheckManifest)
+    case 'faults':
+      return shapeKeys(FaultManifest)
+    case 'files':
+      return shapeKeys(LabFile)
+    case 'setup':
+    case 'cleanup':
+    case 'steps.solve':
+      return ['script', 'run']
+    default:
+      return null
+  }
 }
 
 /** 1-based line of the YAML node at `path` (or of its key `key`), or null when it cannot be found. */

@@ -9,10 +9,59 @@ const Id = z
   .string()
   .regex(LAB_ID_PATTERN, 'must be lower-case words joined by dashes, e.g. "slow-database-link"')
 
+/**
+ * A script run in the VM: either a file of the lab (`script: checks/ready.sh`, uploaded with the
+ * lab) or an inline command (`run: systemctl is-active nginx`). Exactly one of the two.
+ */
+export const ScriptRef = z
+  .object({
+    script: z.string().min(1).optional().describe('A file of the lab folder, e.g. checks/ready.sh'),
+    run: z.string().min(1).optional().describe('An inline shell command'),
+  })
+  .strict()
+  .refine((ref) => (ref.script === undefined) !== (ref.run === undefined), 'give either "script" or "run", not both and not neither')
+
+export const CheckManifest = z
+  .object({
+    script: z.string().min(1).optional().describe('A file of the lab folder; exit 0 passes, its last output line is shown'),
+    run: z.string().min(1).optional().describe('An inline command; exit 0 passes, its last output line is shown'),
+    mode: z.enum(['continuous', 'click']).default('continuous').describe('continuous: re-run about once a second while the step is open; click: when the learner asks'),
+    holdSeconds: z.number().min(0).max(600).default(0).describe('The check must keep passing this long before the step counts as done'),
+    timeoutSeconds: z.number().min(1).max(300).default(10),
+  })
+  .strict()
+  .refine((ref) => (ref.script === undefined) !== (ref.run === undefined), 'give either "script" or "run", not both and not neither')
+
+export const FaultManifest = z
+  .object({
+    id: Id,
+    title: z.string().min(1).max(80),
+    /** What is hurt, in words for the ledger: an interface, a unit, a container, a process. */
+    target: z.string().min(1).max(80),
+    inject: z.string().min(1).describe('Command run as root in the VM to inject the fault'),
+    revert: z.string({ error: 'every fault needs a revert command: the ledger must be able to undo it' }).min(1).describe('Command run as root to undo it; must succeed when the fault is already gone'),
+    timeoutSeconds: z.number().min(1).max(300).default(30),
+  })
+  .strict()
+
 export const StepManifest = z
   .object({
     id: Id.describe('Step id; its text lives in steps/<id>.md'),
     title: z.string().min(1).describe('Shown in the step list'),
+    check: CheckManifest.optional(),
+    hints: z.array(z.string().min(1)).default([]).describe('Revealed one by one (Markdown)'),
+    solution: z.string().min(1).optional().describe('Markdown shown when the learner asks for it'),
+    solve: ScriptRef.optional().describe('Does the step for the learner (Skip) and drives content CI'),
+    predict: z.string().min(1).max(400).optional().describe('A question the learner answers before the experiment; the journal shows prediction and outcome'),
+    faults: z.array(Id).default([]).describe('Ids of the lab faults this step may inject'),
+  })
+  .strict()
+
+export const LabFile = z
+  .object({
+    from: z.string().min(1).describe('Path inside the lab\'s files/ folder'),
+    to: z.string().regex(/^\//, 'must be an absolute path in the VM').optional().describe('Default: /opt/chaos-lab/labs/<id>/<from>'),
+    mode: z.string().regex(/^0?[0-7]{3}$/, 'must be an octal mode such as "0755"').default('0644'),
   })
   .strict()
 
@@ -29,6 +78,11 @@ export const LabManifest = z
       .array(z.enum(['docker', 'bpf', 'java', 'browser']))
       .default([])
       .describe('Capabilities the lab needs from the VM or the app'),
+    files: z.array(LabFile).default([]).describe('Uploaded to the VM before setup'),
+    setup: ScriptRef.optional().describe('Run as root in the VM when the lab starts; must be idempotent'),
+    cleanup: ScriptRef.optional().describe('Run as root when the lab ends; undoes setup'),
+    faults: z.array(FaultManifest).default([]),
+    charts: z.array(z.string().min(1)).default([]).describe('Series the lab shows; default CPU, memory, load, network'),
     steps: z.array(StepManifest).min(1, 'a lab needs at least one step'),
   })
   .strict()
