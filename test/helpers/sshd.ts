@@ -97,12 +97,13 @@ export async function startTestSshd(): Promise<TestSshd> {
     if (!proc || proc.exitCode !== null) return
     // Like a machine going away: the per-connection processes (children of the listener)
     // die too, so established sessions drop, not just the listening socket.
-    for (const args of [['-KILL', '-P', String(proc.pid)], ['-KILL', '-f', `sshd: ${SSH_TEST_USER}`]]) {
+    // This server's own sessions only (its whole process tree): other test files may run their
+    // own servers for the same user at the same time.
+    for (const pid of descendants(proc.pid!)) {
       try {
-        // The monitor processes (children of the listener), then the sessions they forked.
-        execFileSync('pkill', args, { stdio: 'ignore' })
+        process.kill(pid, 'SIGKILL')
       } catch {
-        // none left
+        // already gone
       }
     }
     await new Promise<void>((resolve) => {
@@ -141,4 +142,23 @@ function accepts(port: number): Promise<boolean> {
     })
     socket.once('error', () => resolve(false))
   })
+}
+
+/** Every process below `root`, from ps (children before their own children don't matter: all die). */
+function descendants(root: number): number[] {
+  const children = new Map<number, number[]>()
+  for (const line of execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' }).split('\n')) {
+    const [pid, ppid] = line.trim().split(/\s+/).map(Number)
+    if (!pid || ppid === undefined) continue
+    children.set(ppid, [...(children.get(ppid) ?? []), pid])
+  }
+  const found: number[] = []
+  const queue = [root]
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child)
+      queue.push(child)
+    }
+  }
+  return found
 }
