@@ -36,10 +36,24 @@ export const LabStep = z.object({
   title: z.string(),
   /** Markdown. Rendered by the renderer without ever executing raw HTML. */
   body: z.string(),
+  /** How the step is checked; null when it has no check. */
+  check: z.object({ mode: z.enum(['continuous', 'click']), holdSeconds: z.number() }).nullable(),
+  /** Markdown, revealed one by one. */
+  hints: z.array(z.string()),
+  solution: z.string().nullable(),
+  /** The step has a solve script: the learner may Skip it. */
+  canSkip: z.boolean(),
+  /** The question to answer before the experiment, if any. */
+  predict: z.string().nullable(),
+  /** Ids of the lab faults this step injects. */
+  faults: z.array(z.string()),
 })
 export type LabStep = z.infer<typeof LabStep>
 
-export const LabDetail = LabSummary.extend({ steps: z.array(LabStep) })
+export const LabFault = z.object({ id: z.string(), title: z.string(), target: z.string() })
+export type LabFault = z.infer<typeof LabFault>
+
+export const LabDetail = LabSummary.extend({ steps: z.array(LabStep), faults: z.array(LabFault) })
 export type LabDetail = z.infer<typeof LabDetail>
 
 /** One thing wrong with a lab folder, pointing at the file and line to fix. */
@@ -150,6 +164,30 @@ export type AppInfo = z.infer<typeof AppInfo>
 const LabRef = z.object({ id: z.string().min(1).max(100) }).strict()
 
 // ---------------------------------------------------------------------------------------------
+// Running a lab: setup/cleanup, checks, Skip, faults.
+
+export const CheckResult = z.object({
+  labId: z.string(),
+  stepId: z.string(),
+  /** Passed now (and, with a hold time, for long enough). */
+  passed: z.boolean(),
+  passingNow: z.boolean(),
+  /** The check's last output line. */
+  message: z.string(),
+  heldSeconds: z.number(),
+  holdSeconds: z.number(),
+  exitCode: z.number().nullable(),
+  timedOut: z.boolean(),
+  ms: z.number(),
+  at: z.number(),
+})
+export type CheckResult = z.infer<typeof CheckResult>
+export const LabPhase = z.object({ labId: z.string(), phase: z.string(), done: z.boolean(), error: z.string().nullable() })
+export const LedgerEntry = z.object({ id: z.string(), label: z.string(), revert: z.string(), seq: z.number(), added_at: z.number() })
+export type LedgerEntry = z.infer<typeof LedgerEntry>
+const StepRef = z.object({ labId: z.string().min(1).max(100), stepId: z.string().min(1).max(100) }).strict()
+
+// ---------------------------------------------------------------------------------------------
 // Terminals: sessions live in the core (they survive a window reload); windows attach to them.
 
 export const TerminalKind = z.enum(['vm', 'host'])
@@ -213,6 +251,20 @@ export const apiMethods = {
   'terminal:rename': { input: z.object({ id: z.string().min(1).max(64), title: z.string().min(1).max(60) }).strict(), output: TerminalInfo },
   /** Ends the process (for a VM shell: the remote shell) and forgets the terminal. */
   'terminal:close': { input: TerminalRef, output: z.null() },
+  /** Uploads the lab's files and runs its setup in the VM (progress: lab:phase events). */
+  'lab:setup': { input: LabRef, output: z.null() },
+  /** Reverts the lab's faults and runs its cleanup. */
+  'lab:cleanup': { input: LabRef, output: z.null() },
+  'lab:check': { input: StepRef, output: CheckResult },
+  /** Checks this step continuously (results as lab:check events); stepId null stops. */
+  'lab:watch': { input: z.object({ labId: z.string().min(1).max(100), stepId: z.string().min(1).max(100).nullable() }).strict(), output: z.null() },
+  /** Skip: runs the step's solve script. */
+  'lab:solve': { input: StepRef, output: z.null() },
+  'faults:list': { input: z.undefined(), output: z.array(LedgerEntry) },
+  'faults:inject': { input: z.object({ labId: z.string().min(1).max(100), faultId: z.string().min(1).max(100) }).strict(), output: z.array(LedgerEntry) },
+  'faults:revert': { input: z.object({ id: z.string().min(1).max(201) }).strict(), output: z.array(LedgerEntry) },
+  /** Reverts every fault, newest first. Always available (the Halt button, Ctrl+Shift+H). */
+  'faults:halt-all': { input: z.undefined(), output: z.object({ reverted: z.array(z.string()), failed: z.array(z.object({ id: z.string(), code: z.number().nullable(), stderr: z.string() })) }) },
 } as const
 
 export type MethodName = keyof typeof apiMethods
@@ -234,6 +286,10 @@ export const apiEvents = {
   'terminal:data': z.object({ id: z.string(), seq: z.number().int(), data: z.string() }),
   /** A terminal was opened, closed, renamed, exited, lost or regained its connection. */
   'terminal:changed': z.object({ terminals: z.array(TerminalInfo) }),
+  'lab:check': CheckResult,
+  'lab:phase': LabPhase,
+  /** The fault ledger changed (inject, revert, halt, the dead-man's switch seen after reconnect). */
+  'faults:changed': z.object({ entries: z.array(LedgerEntry) }),
 } as const
 
 export type EventName = keyof typeof apiEvents

@@ -9,6 +9,8 @@ import { loadLabs, type LoadedLab, type LoadResult } from './labs/loader'
 import type { Sandbox } from './sandbox/backend'
 import { VagrantSandbox } from './sandbox/vagrantSandbox'
 import { TerminalManager } from './terminal/manager'
+import { LabRuntime } from './labs/runtime'
+import { FaultLedger } from './safety/ledger'
 import { DATABASE_FILE, openDatabase, type Db } from './store/database'
 import { ProgressRepository, SettingsRepository } from './store/repositories'
 import { Emitter, type Disposer } from './util/emitter'
@@ -36,6 +38,8 @@ export class Core {
   private readonly progress: ProgressRepository
   readonly sandbox: Sandbox
   readonly terminals: TerminalManager
+  readonly ledger: FaultLedger
+  readonly runtime: LabRuntime
   private readonly events = new Emitter<CoreEvents>()
   private readonly disposers: Disposer[] = []
   private catalogue: LoadResult | null = null
@@ -55,7 +59,14 @@ export class Core {
       settings: () => this.settings.get(),
     })
     this.terminals = new TerminalManager(this.sandbox.ssh)
+    this.ledger = new FaultLedger(this.sandbox.ssh)
+    this.runtime = new LabRuntime(this.sandbox.ssh, this.ledger)
     this.disposers.push(
+      this.runtime.on('check', (result) => this.events.emit('lab:check', result)),
+      this.runtime.on('phase', (phase) => this.events.emit('lab:phase', phase)),
+      this.ledger.onChanged((entries) => this.events.emit('faults:changed', { entries })),
+      // After (re)connecting, the VM's ledger is the truth: the agent may have reverted on its own.
+      this.sandbox.ssh.onDidChangeState((state) => state === 'connected' && void this.ledger.refresh().catch(() => undefined)),
       this.sandbox.onDidChangeStatus((status) => this.events.emit('vm:state-changed', status)),
       this.sandbox.onLog((lines) => this.events.emit('vm:log', { lines })),
       this.terminals.onData((event) => this.events.emit('terminal:data', event)),
@@ -84,6 +95,8 @@ export class Core {
   dispose(): void {
     this.disposers.splice(0).forEach((d) => d())
     this.terminals.dispose()
+    this.runtime.dispose()
+    this.ledger.dispose()
     this.sandbox.dispose()
     this.db.close()
   }
@@ -141,7 +154,7 @@ export class Core {
           this.progress.setStatus(id, status)
           this.events.emit('progress:changed', { labId: id })
         }
-        return { ...this.summarize(lab, status), steps: lab.steps }
+        return { ...this.summarize(lab, status), steps: lab.steps, faults: lab.manifest.faults.map(({ id, title, target }) => ({ id, title, target })) }
       },
       'labs:set-status': async ({ id, status }) => {
         const lab = this.findLab(id)
@@ -170,6 +183,31 @@ export class Core {
       'terminal:ack': async ({ id, chars }) => (this.terminals.acknowledge(id, chars), null),
       'terminal:rename': async ({ id, title }) => this.terminals.rename(id, title),
       'terminal:close': async ({ id }) => (this.terminals.close(id), null),
+      'lab:setup': async ({ id }) => (await this.runtime.setup(this.findLab(id)), null),
+      'lab:cleanup': async ({ id }) => (await this.runtime.cleanup(this.findLab(id)), null),
+      'lab:check': ({ labId, stepId }) => this.runtime.check(this.findLab(labId), stepId),
+      'lab:watch': async ({ labId, stepId }) => {
+        if (stepId === null) this.runtime.unwatch()
+        else this.runtime.watch(this.findLab(labId), stepId)
+        return null
+      },
+      'lab:solve': async ({ labId, stepId }) => (await this.runtime.solve(this.findLab(labId), stepId), null),
+      'faults:list': () => this.ledger.refresh(),
+      'faults:inject': async ({ labId, faultId }) => {
+        await this.runtime.injectFault(this.findLab(labId), faultId)
+        this.progress.recordEvent(labId, 'fault-injected', { faultId })
+        return this.ledger.current
+      },
+      'faults:revert': async ({ id }) => {
+        await this.ledger.revert(id)
+        this.progress.recordEvent(id.split('/')[0] ?? null, 'fault-reverted', { id })
+        return this.ledger.current
+      },
+      'faults:halt-all': async () => {
+        const report = await this.ledger.haltAll('Halt pressed in Chaos Lab')
+        this.progress.recordEvent(null, 'halt-all', { ...report })
+        return report
+      },
     }
   }
 }

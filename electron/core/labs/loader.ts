@@ -112,7 +112,17 @@ export function loadLab(dir: string, root: string): { lab: LoadedLab | null; pro
       problems.push(problem(`Step "${step.id}" has no text: steps/${step.id}.md is missing.`, `Create steps/${step.id}.md, or correct the step id.`, lineOf(doc, lineCounter, ['steps', index, 'id'])))
       return
     }
-    steps.push({ id: step.id, title: step.title, body: readFileSync(stepFile, 'utf8') })
+    steps.push({
+      id: step.id,
+      title: step.title,
+      body: readFileSync(stepFile, 'utf8'),
+      check: step.check ? { mode: step.check.mode, holdSeconds: step.check.holdSeconds } : null,
+      hints: step.hints,
+      solution: step.solution ?? null,
+      canSkip: step.solve !== undefined,
+      predict: step.predict ?? null,
+      faults: step.faults,
+    })
   })
 
   const warnings: LabProblem[] = []
