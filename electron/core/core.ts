@@ -200,7 +200,7 @@ export class Core {
       },
       'faults:revert': async ({ id }) => {
         await this.ledger.revert(id)
-        this.progress.recordEvent(id.split('/')[0] ?? null, 'fault-reverted', { id })
+        this.progress.recordEvent(id.split(':')[0] ?? null, 'fault-reverted', { id })
         return this.ledger.current
       },
       'faults:halt-all': async () => {

@@ -89,7 +89,7 @@ export class LabRuntime {
     this.unwatch()
     const id = lab.manifest.id
     for (const entry of [...this.ledger.current].reverse()) {
-      if (entry.id.startsWith(`${id}/`)) await this.ledger.revert(entry.id)
+      if (entry.id.startsWith(`${id}:`)) await this.ledger.revert(entry.id)
     }
     if (lab.manifest.cleanup) await this.runOrFail(id, lab.manifest.cleanup, SETUP_TIMEOUT_MS, 'clean up the lab')
     this.events.emit('phase', { labId: id, phase: 'Cleaned up', done: true, error: null })
@@ -173,7 +173,7 @@ export class LabRuntime {
   async injectFault(lab: LoadedLab, faultId: string): Promise<void> {
     const fault = lab.manifest.faults.find((f) => f.id === faultId)
     if (!fault) throw new AppError({ code: 'not-found', message: `The lab has no fault "${faultId}".`, fix: 'Pick one of the faults this lab declares.' })
-    await this.ledger.inject({ id: `${lab.manifest.id}/${fault.id}`, label: `${fault.title} (${fault.target})`, inject: fault.inject, revert: fault.revert, timeoutSeconds: fault.timeoutSeconds })
+    await this.ledger.inject({ id: `${lab.manifest.id}:${fault.id}`, label: `${fault.title} (${fault.target})`, inject: fault.inject, revert: fault.revert, timeoutSeconds: fault.timeoutSeconds })
   }
 
   dispose(): void {

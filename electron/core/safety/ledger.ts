@@ -17,7 +17,7 @@ export interface LedgerEntry {
 }
 
 export interface FaultSpec {
-  /** Unique while injected, e.g. "<lab>/<fault>". */
+  /** Unique while injected: "<lab>:<fault>". */
   id: string
   /** What and where, for people: "100 ms netem delay on lo". */
   label: string
@@ -41,8 +41,8 @@ export class FaultLedger {
 
   constructor(
     private readonly ssh: SshConnection,
-    /** The agent command; tests point it at the repository copy with its own root. */
-    private readonly agent: string = AGENT,
+    /** The agent command, as words; tests run the repository copy with its own root. */
+    private readonly agent: string[] = [AGENT],
   ) {}
 
   get current(): LedgerEntry[] {
@@ -119,7 +119,7 @@ export class FaultLedger {
   }
 
   private async callAgent<T = unknown>(...args: string[]): Promise<T> {
-    const result = await this.ssh.exec([this.agent, ...args].map(shellQuote).join(' '), { user: 'root', timeoutMs: 120_000 })
+    const result = await this.ssh.exec([...this.agent, ...args].map(shellQuote).join(' '), { user: 'root', timeoutMs: 120_000 })
     let parsed: unknown
     try {
       parsed = JSON.parse(result.stdout)
