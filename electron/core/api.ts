@@ -183,7 +183,7 @@ export const CheckResult = z.object({
 })
 export type CheckResult = z.infer<typeof CheckResult>
 export const LabPhase = z.object({ labId: z.string(), phase: z.string(), done: z.boolean(), error: z.string().nullable() })
-export const LedgerEntry = z.object({ id: z.string(), label: z.string(), revert: z.string(), seq: z.number(), added_at: z.number() })
+export const LedgerEntry = z.object({ id: z.string(), label: z.string(), revert: z.string(), seq: z.number(), added_at: z.string() })
 export type LedgerEntry = z.infer<typeof LedgerEntry>
 const StepRef = z.object({ labId: z.string().min(1).max(100), stepId: z.string().min(1).max(100) }).strict()
 

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Chaos Lab guest provisioning. Run as root inside the VM by Vagrant's shell provisioner:
 #
-#   provision.sh [PACKAGES_FILE]     (default: packages.txt next to this script)
+#   provision.sh [PACKAGES_FILE [GUEST_DIR]]
+#
+#   PACKAGES_FILE  the package list (default: packages.txt next to this script)
+#   GUEST_DIR      folder with chaos-lab-agent and chaos-lab-agent.service (default: ../guest
+#                  next to this script, i.e. vagrant/guest/ of a checkout; the Vagrantfile
+#                  uploads it to /tmp/chaos-lab-guest)
 #
 # Idempotent: it only acts on what differs from the wanted state, so a second run changes
 # nothing and takes a few seconds. apt-get is called only when a package is missing.
@@ -12,6 +17,8 @@
 #   * every package of packages.txt installed (no Recommends, same as the CI box);
 #   * lab services installed but stopped and disabled at boot (see LAB_UNITS);
 #   * no swap; /usr/sbin and /sbin on PATH for ssh sessions of the vagrant user;
+#   * the guest agent (/usr/local/bin/chaos-lab-agent: fault ledger + dead-man's switch)
+#     installed, its service chaos-lab-agent.service enabled and running;
 #   * /var/lib/chaos-lab/provisioned records the checksum of the package list.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -19,9 +26,14 @@ export LC_ALL=C
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PACKAGES_FILE=${1:-$HERE/packages.txt}
+GUEST_DIR=${2:-$HERE/../guest}
 STATE_DIR=/var/lib/chaos-lab
 MARKER=$STATE_DIR/provisioned
-STEPS=5
+STEPS=6
+
+AGENT_BIN=/usr/local/bin/chaos-lab-agent
+AGENT_UNIT=chaos-lab-agent.service
+AGENT_CONF=/etc/chaos-lab/agent.conf
 
 # Lab services: installed by packages.txt, but NOT running and NOT enabled at boot. Each lab
 # starts what it needs in its setup and stops it in its cleanup. Why:
@@ -56,6 +68,9 @@ die() { printf '[provision] ERROR: %s\n' "$*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "must run as root"
 [ -r "$PACKAGES_FILE" ] || die "package list not found: $PACKAGES_FILE"
+for f in chaos-lab-agent "$AGENT_UNIT"; do
+  [ -r "$GUEST_DIR/$f" ] || die "guest agent file not found: $GUEST_DIR/$f"
+done
 
 # write_if_changed PATH MODE: content on stdin; rewrites the file only when it differs.
 # Returns 0 when the file was (re)written, 1 when it was already right.
@@ -206,12 +221,51 @@ EOF
 fi
 
 # ---------------------------------------------------------------------------------------------
-# Guest agent: the chaos-lab guest agent (fault ledger + dead-man's switch, a systemd service)
-# gets installed and enabled HERE, as its own step between "system settings" and the marker,
-# by the issue that adds vagrant/guest/. Remember to raise STEPS when adding it.
+step 5 "guest agent: fault ledger and dead-man's switch"
+# The app records every fault it injects in the agent's ledger, inside the VM, and sends it
+# heartbeats over SSH; when the heartbeats stop, the service reverts every recorded fault.
+# The service only needs a restart when its program or unit changed; a restart keeps the
+# ledger and the heartbeat (in /run), so it never reverts anything by itself.
+agent_restart=0
+if write_if_changed "$AGENT_BIN" 0755 < "$GUEST_DIR/chaos-lab-agent"; then
+  changed "installed $AGENT_BIN"
+  agent_restart=1
+fi
+if write_if_changed "/etc/systemd/system/$AGENT_UNIT" 0644 < "$GUEST_DIR/$AGENT_UNIT"; then
+  systemctl daemon-reload
+  changed "installed /etc/systemd/system/$AGENT_UNIT"
+  agent_restart=1
+fi
+# The settings file is the learner's to edit: written only when missing, never overwritten.
+# The agent rereads it within a second, so creating it needs no restart.
+if [ ! -e "$AGENT_CONF" ]; then
+  write_if_changed "$AGENT_CONF" 0644 <<'EOF' || true
+# Chaos Lab guest agent (chaos-lab-agent.service). Changes apply within a second.
+# Seconds without a heartbeat from the Chaos Lab app before the agent reverts every fault
+# that is still recorded in its ledger (/var/lib/chaos-lab/ledger).
+timeout_seconds=30
+EOF
+  changed "wrote $AGENT_CONF"
+fi
+if [ "$(systemctl is-enabled "$AGENT_UNIT" 2>/dev/null || true)" != enabled ]; then
+  systemctl enable --quiet "$AGENT_UNIT"
+  changed "enabled $AGENT_UNIT"
+fi
+if ! systemctl is-active --quiet "$AGENT_UNIT"; then
+  systemctl start "$AGENT_UNIT"
+  changed "started $AGENT_UNIT"
+elif [ "$agent_restart" = 1 ]; then
+  systemctl restart "$AGENT_UNIT"
+  info "restarted $AGENT_UNIT (new version)"
+fi
+# The installed program must answer (python3 present, no syntax error) and the service be up.
+agent_status=$("$AGENT_BIN" status 2>&1) || die "chaos-lab-agent status failed: $agent_status"
+systemctl is-active --quiet "$AGENT_UNIT" \
+  || die "$AGENT_UNIT is not running: $(journalctl -u "$AGENT_UNIT" -n 5 --no-pager -o cat 2>/dev/null | tr '\n' ' ')"
+info "agent: $agent_status"
 
 # ---------------------------------------------------------------------------------------------
-step 5 "recording the provisioned state"
+step 6 "recording the provisioned state"
 script_sha=$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)
 if write_if_changed "$MARKER" 0644 <<EOF
 packages_sha256=$list_sha

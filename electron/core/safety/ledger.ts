@@ -13,7 +13,8 @@ export interface LedgerEntry {
   label: string
   revert: string
   seq: number
-  added_at: number
+  /** ISO time the agent recorded it. */
+  added_at: string
 }
 
 export interface FaultSpec {
@@ -90,6 +91,7 @@ export class FaultLedger {
 
   /** Reverts everything, newest first, in the VM. Failures are reported, never hidden. */
   async haltAll(reason: string): Promise<RevertReport> {
+    // The agent exits 1 when a revert failed, with the report: that is an answer, not an error.
     const report = await this.callAgent<RevertReport>('revert-all', '--reason', reason)
     await this.refresh()
     return report
@@ -109,6 +111,7 @@ export class FaultLedger {
   private startHeartbeat(): void {
     this.heartbeat ??= setInterval(() => {
       // A missed beat is not an error: the agent tolerates several, and the connection heals.
+      // Not through sudo: a beat every 5 s would fill the guest's journal with sudo lines.
       void this.callAgent('heartbeat').catch(() => undefined)
     }, HEARTBEAT_MS)
   }
@@ -119,14 +122,16 @@ export class FaultLedger {
   }
 
   private async callAgent<T = unknown>(...args: string[]): Promise<T> {
-    const result = await this.ssh.exec([...this.agent, ...args].map(shellQuote).join(' '), { user: 'root', timeoutMs: 120_000 })
+    const asRoot = args[0] !== 'heartbeat'
+    const result = await this.ssh.exec([...this.agent, ...args].map(shellQuote).join(' '), { user: asRoot ? 'root' : undefined, timeoutMs: 120_000 })
     let parsed: unknown
     try {
       parsed = JSON.parse(result.stdout)
     } catch {
       parsed = null
     }
-    if (result.code !== 0 || parsed === null) {
+    const isReport = parsed !== null && Array.isArray((parsed as { reverted?: unknown }).reverted)
+    if ((result.code !== 0 && !isReport) || parsed === null) {
       const reported = parsed as { error?: string; fix?: string } | null
       throw new AppError({
         code: 'vm',
