@@ -10,6 +10,8 @@ import { appResources, defaultDataDir } from '../core/paths'
 import { labList } from './labList'
 import { labSchema } from './labSchema'
 import { labValidate } from './labValidate'
+import { labTest } from './labTest'
+import { vmCommand } from './vm'
 import { serve } from './serve'
 
 const APP_ROOT = resolve(__dirname, '..', '..')
@@ -25,6 +27,11 @@ Commands:
   lab validate [DIR...] Check labs (a lab folder or a pack; default: all) and
                         report every problem with file, line and a fix
   lab schema            Print the lab.yaml JSON Schema (for editors)
+  lab test ID... | --all
+                        Content CI: set up, solve and check every step of the
+                        labs in the running VM, clean up, require no faults left
+  vm start | vm stop | vm status
+                        Drive the lab VM from the command line
 
 Options for every command:
   --data-dir DIR        User data folder (default: ${defaultDataDir()})
@@ -49,11 +56,13 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
       labs: { type: 'string', multiple: true, default: [] },
+      all: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
   // `lab validate` takes folders after the verb; every other command is just its words.
-  const command = positionals.slice(0, positionals[0] === 'lab' && positionals[1] === 'validate' ? 2 : undefined).join(' ')
+  const takesArguments = positionals[0] === 'lab' && (positionals[1] === 'validate' || positionals[1] === 'test')
+  const command = positionals.slice(0, takesArguments ? 2 : undefined).join(' ')
   if (values.help || command === '') {
     process.stdout.write(USAGE)
     return values.help ? 0 : 2
@@ -89,6 +98,12 @@ async function main(argv: string[]): Promise<number> {
       return labList(context, { json: values.json })
     case 'lab validate':
       return labValidate(context, positionals.slice(2), [resources.labsDir, ...values.labs.map((dir) => resolve(dir))])
+    case 'lab test':
+      return labTest(context, positionals.slice(2), values.all)
+    case 'vm start':
+    case 'vm stop':
+    case 'vm status':
+      return vmCommand(context, command.split(' ')[1] as 'start' | 'stop' | 'status')
     case 'lab schema':
       return labSchema(context)
     default:

@@ -101,6 +101,11 @@ export class Core {
     this.db.close()
   }
 
+  /** The labs that loaded (for the CLI's content tests). */
+  loadedLabs(): LoadedLab[] {
+    return this.labs().labs
+  }
+
   private labs(): LoadResult {
     this.catalogue ??= loadLabs(this.options.labRoots)
     return this.catalogue

@@ -1,0 +1,102 @@
+// The lab engine against the real VM, through the Core the app uses: content CI of a sample lab,
+// a fault injected then Halted, the guest agent's dead-man's switch, and a Chaos Toolkit
+// experiment imported from disk. Run by `npm run test:vm` (inside the VM job's namespace).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Core } from '../../electron/core/core'
+import { unwrap } from '../../electron/core/errors'
+import { journalToMarkdown, parseExperiment, runExperiment } from '../../electron/core/experiments'
+import { testLab } from '../../electron/core/labs/contentTest'
+import { FaultLedger } from '../../electron/core/safety/ledger'
+import { REPO_ROOT, tempDir } from '../helpers/tmp'
+
+const dotfilePath = process.env.VAGRANT_DOTFILE_PATH
+if (!dotfilePath || process.env.CHAOS_LAB_BOX !== 'ci') {
+  throw new Error('The VM suite runs inside test/vm/infra/run.sh (npm run test:vm), which sets CHAOS_LAB_BOX=ci and VAGRANT_DOTFILE_PATH.')
+}
+
+const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'labs-engine')
+const data = tempDir('chaos-lab-engine-')
+const core = new Core({ host: 'browser', version: '0.0.0-vm', dataDir: data.path, labRoots: [FIXTURES], vagrantDir: join(REPO_ROOT, 'vagrant'), vagrantDotfilePath: dotfilePath })
+const ssh = core.sandbox.ssh
+const lab = () => core.loadedLabs().find((l) => l.manifest.id === 'loopback-latency')!
+const loopbackQdisc = async (): Promise<string> => (await ssh.exec('tc qdisc show dev lo', { user: 'root' })).stdout
+
+beforeAll(async () => {
+  await core.sandbox.refresh()
+  const started = Date.now()
+  const status = await core.sandbox.start()
+  console.log(`[engine] VM ready in ${((Date.now() - started) / 1000).toFixed(0)} s`)
+  expect(status).toMatchObject({ state: 'running', connected: true })
+})
+
+afterAll(async () => {
+  await core.sandbox.destroy().catch(() => undefined)
+  core.dispose()
+  data.cleanup()
+})
+
+describe('the lab engine in the VM', () => {
+  it('has the guest agent installed and running as a service', async () => {
+    expect((await ssh.exec('systemctl is-active chaos-lab-agent')).stdout.trim()).toBe('active')
+    expect(JSON.parse((await ssh.exec('chaos-lab-agent list', { user: 'root' })).stdout)).toEqual(expect.anything())
+  })
+
+  it('passes content CI: setup, fault through the ledger, checks, solve, cleanup, empty ledger', async () => {
+    const lines: string[] = []
+    const report = await testLab(lab(), core.runtime, core.ledger, (line) => lines.push(line))
+    console.log(`[engine] lab test: ${lines.join(' | ')}`)
+    expect(report.problems).toEqual([])
+    expect(report.steps.map((s) => [s.stepId, s.status])).toEqual([
+      ['observe', 'passed'],
+      ['note-it', 'passed'],
+    ])
+    expect(report.steps[0]!.message).toMatch(/Round trip \d+ ms: the delay is in place\./)
+    expect(report.passed).toBe(true)
+    expect(await loopbackQdisc()).not.toContain('netem')
+  })
+
+  it('Halt reverts an injected fault in the VM', async () => {
+    const entries = unwrap(await core.call('faults:inject', { labId: 'loopback-latency', faultId: 'slow-loopback' }))
+    expect(entries).toMatchObject([{ id: 'loopback-latency:slow-loopback', label: '100 ms netem delay (lo)' }])
+    expect(await loopbackQdisc()).toContain('netem')
+    const report = unwrap(await core.call('faults:halt-all', undefined))
+    expect(report).toMatchObject({ reverted: ['loopback-latency:slow-loopback'], failed: [] })
+    expect(await loopbackQdisc()).not.toContain('netem')
+    expect(unwrap(await core.call('faults:list', undefined))).toEqual([])
+  })
+
+  it("the guest agent's dead-man's switch reverts a fault once the app's heartbeats stop", async () => {
+    // A second "app": it injects, sends heartbeats, then goes silent as if its process died.
+    const app = new FaultLedger(ssh)
+    const spec = lab().manifest.faults[0]!
+    await app.inject({ id: 'loopback-latency:slow-loopback', label: 'dead-man test', inject: spec.inject, revert: spec.revert, timeoutSeconds: 30 })
+    app.dispose()
+    const silentSince = Date.now()
+    expect(await loopbackQdisc()).toContain('netem')
+    const status = JSON.parse((await ssh.exec('chaos-lab-agent status', { user: 'root' })).stdout) as { timeout_seconds: number }
+    let seconds = 0
+    while ((await loopbackQdisc()).includes('netem')) {
+      seconds = (Date.now() - silentSince) / 1000
+      if (seconds > status.timeout_seconds + 20) throw new Error(`the fault was still in place after ${seconds.toFixed(0)} s`)
+      await new Promise((r) => setTimeout(r, 500))
+    }
+    seconds = (Date.now() - silentSince) / 1000
+    console.log(`[engine] dead-man's switch reverted the fault ${seconds.toFixed(1)} s after the last heartbeat (agent timeout ${status.timeout_seconds} s)`)
+    expect(seconds).toBeGreaterThanOrEqual(status.timeout_seconds - 6) // not before the timeout (the last beat may be up to 5 s older)
+    expect(seconds).toBeLessThanOrEqual(status.timeout_seconds + 5)
+    expect(await core.ledger.refresh()).toEqual([])
+  }, 120_000)
+
+  it('runs a Chaos Toolkit experiment imported from disk and writes its journal', async () => {
+    const file = join(FIXTURES, 'experiments', 'loopback-stays-fast.yaml')
+    const experiment = parseExperiment(readFileSync(file, 'utf8'), file)
+    const journal = await runExperiment(experiment, { exec: (command, options) => ssh.exec(command, { user: 'root', timeoutMs: options?.timeoutMs }) })
+    expect(journal).toMatchObject({ status: 'completed', deviated: false })
+    expect(journal.run.map((r) => r.status)).toEqual(['succeeded', 'succeeded'])
+    expect(journal.rollbacks).toHaveLength(1)
+    expect(journalToMarkdown(journal)).toContain('The loopback interface survives a short delay')
+    expect(await loopbackQdisc()).not.toContain('netem')
+  })
+})
