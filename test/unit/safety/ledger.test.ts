@@ -1,0 +1,76 @@
+// The app's fault ledger driving the real guest agent (the repository's copy, run with its own
+// root folder) over a real SSH connection, as it does in the VM.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chmodSync, existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { FaultLedger } from '../../../electron/core/safety/ledger'
+import { SshConnection } from '../../../electron/core/sandbox/sshConnection'
+import { startTestSshd, type TestSshd } from '../../helpers/sshd'
+import { REPO_ROOT, tempDir } from '../../helpers/tmp'
+
+let sshd: TestSshd
+let ssh: SshConnection
+let ledger: FaultLedger
+const agentRoot = tempDir('chaos-lab-agent-root-')
+const work = tempDir('chaos-lab-faults-')
+const AGENT = join(REPO_ROOT, 'vagrant', 'guest', 'chaos-lab-agent')
+
+beforeAll(async () => {
+  chmodSync(agentRoot.path, 0o755)
+  chmodSync(work.path, 0o777)
+  sshd = await startTestSshd()
+  let pin: string | null = null
+  ssh = new SshConnection({
+    resolveTarget: async () => ({ host: '127.0.0.1', port: sshd.port, username: sshd.username, privateKeyPath: sshd.privateKeyPath }),
+    hostKeyPin: { load: () => pin, save: (f) => (pin = f) },
+  })
+  await ssh.open()
+  ledger = new FaultLedger(ssh, ['env', `CHAOS_LAB_AGENT_ROOT=${agentRoot.path}`, '/usr/bin/python3', AGENT])
+}, 30_000)
+
+afterAll(async () => {
+  ledger.dispose()
+  ssh.close()
+  await sshd.cleanup()
+  agentRoot.cleanup()
+  work.cleanup()
+})
+
+const fault = (name: string, revert = `rm -f ${join(work.path, name)}`) => ({ id: `lab:${name}`, label: `${name} fault`, inject: `touch ${join(work.path, name)}`, revert, timeoutSeconds: 10 })
+
+describe('FaultLedger with the real guest agent', () => {
+  it('records a fault in the agent before injecting it, and reverts it', async () => {
+    const seen: number[] = []
+    ledger.onChanged((entries) => seen.push(entries.length))
+    await ledger.inject(fault('one'))
+    expect(existsSync(join(work.path, 'one'))).toBe(true)
+    expect(ledger.current).toMatchObject([{ id: 'lab:one', label: 'one fault' }])
+    await ledger.revert('lab:one')
+    expect(existsSync(join(work.path, 'one'))).toBe(false)
+    expect(ledger.current).toEqual([])
+    expect(seen).toContain(1)
+    expect(seen.at(-1)).toBe(0)
+  })
+
+  it('undoes a fault whose inject failed, and says why', async () => {
+    await expect(ledger.inject({ ...fault('broken'), inject: 'echo "no such device" >&2; exit 2' })).rejects.toThrow(/Could not inject "broken fault": the command exited with 2/)
+    expect(await ledger.refresh()).toEqual([])
+  })
+
+  it('Halt reverts everything newest first and reports a revert that failed', async () => {
+    await ledger.inject(fault('a'))
+    await ledger.inject(fault('b'))
+    await ledger.inject(fault('stuck', 'echo "cannot undo" >&2; exit 5'))
+    const report = await ledger.haltAll('test')
+    expect(report.reverted).toEqual(['lab:b', 'lab:a'])
+    expect(report.failed).toMatchObject([{ id: 'lab:stuck', code: 5 }])
+    expect(existsSync(join(work.path, 'a')) || existsSync(join(work.path, 'b'))).toBe(false)
+    // The failed one stays in the ledger: it is not known to be undone.
+    expect(ledger.current.map((e) => e.id)).toEqual(['lab:stuck'])
+  })
+
+  it('explains an agent that is not installed', async () => {
+    const missing = new FaultLedger(ssh, ['/nonexistent/chaos-lab-agent'])
+    await expect(missing.refresh()).rejects.toThrow(/did not answer "list"/)
+  })
+})
