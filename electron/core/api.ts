@@ -186,6 +186,14 @@ export const LabPhase = z.object({ labId: z.string(), phase: z.string(), done: z
 export const LedgerEntry = z.object({ id: z.string(), label: z.string(), revert: z.string(), seq: z.number(), added_at: z.string() })
 export type LedgerEntry = z.infer<typeof LedgerEntry>
 const StepRef = z.object({ labId: z.string().min(1).max(100), stepId: z.string().min(1).max(100) }).strict()
+export const StepProgress = z.object({
+  stepId: z.string(),
+  status: z.enum(['open', 'passed', 'skipped']),
+  attempts: z.number().int(),
+  passedAt: z.number().nullable(),
+  prediction: z.string().nullable(),
+})
+export type StepProgress = z.infer<typeof StepProgress>
 
 // ---------------------------------------------------------------------------------------------
 // Terminals: sessions live in the core (they survive a window reload); windows attach to them.
@@ -260,6 +268,12 @@ export const apiMethods = {
   'lab:watch': { input: z.object({ labId: z.string().min(1).max(100), stepId: z.string().min(1).max(100).nullable() }).strict(), output: z.null() },
   /** Skip: runs the step's solve script. */
   'lab:solve': { input: StepRef, output: z.null() },
+  /** Per-step status, failed attempts and predictions, from the database. */
+  'lab:progress': { input: LabRef, output: z.object({ steps: z.array(StepProgress) }) },
+  /** Records the learner's prediction before the experiment (shown next to the outcome). */
+  'lab:predict': { input: z.object({ labId: z.string().min(1).max(100), stepId: z.string().min(1).max(100), text: z.string().min(1).max(2000) }).strict(), output: z.null() },
+  /** The lab journal as a report to hand in. */
+  'lab:journal': { input: z.object({ id: z.string().min(1).max(100), format: z.enum(['markdown', 'html']) }).strict(), output: z.object({ fileName: z.string(), content: z.string() }) },
   'faults:list': { input: z.undefined(), output: z.array(LedgerEntry) },
   'faults:inject': { input: z.object({ labId: z.string().min(1).max(100), faultId: z.string().min(1).max(100) }).strict(), output: z.array(LedgerEntry) },
   'faults:revert': { input: z.object({ id: z.string().min(1).max(201) }).strict(), output: z.array(LedgerEntry) },

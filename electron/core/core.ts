@@ -2,7 +2,7 @@
 // (Electron main and the browser host) create exactly one Core and forward calls and events;
 // neither holds any logic of its own.
 import { join } from 'node:path'
-import { apiEvents, type ApiEvent, type ApiHandlers, type AppInfo, type EventName, type EventPayload, type LabDetail, type LabSummary, type LabStatus } from './api'
+import { apiEvents, type ApiEvent, type CheckResult, type ApiHandlers, type AppInfo, type EventName, type EventPayload, type LabDetail, type LabSummary, type LabStatus } from './api'
 import { dispatch } from './dispatch'
 import { AppError, type Envelope } from './errors'
 import { loadLabs, type LoadedLab, type LoadResult } from './labs/loader'
@@ -12,7 +12,8 @@ import { TerminalManager } from './terminal/manager'
 import { LabRuntime } from './labs/runtime'
 import { FaultLedger } from './safety/ledger'
 import { DATABASE_FILE, openDatabase, type Db } from './store/database'
-import { ProgressRepository, SettingsRepository } from './store/repositories'
+import { JournalRepository, ProgressRepository, SettingsRepository } from './store/repositories'
+import { journalHtml, journalMarkdown } from './labs/journal'
 import { Emitter, type Disposer } from './util/emitter'
 
 export interface CoreOptions {
@@ -40,6 +41,8 @@ export class Core {
   readonly terminals: TerminalManager
   readonly ledger: FaultLedger
   readonly runtime: LabRuntime
+  private readonly journal: JournalRepository
+  private readonly lastCheck = new Map<string, boolean>()
   private readonly events = new Emitter<CoreEvents>()
   private readonly disposers: Disposer[] = []
   private catalogue: LoadResult | null = null
@@ -49,6 +52,7 @@ export class Core {
     this.db = openDatabase(join(options.dataDir, DATABASE_FILE))
     this.settings = new SettingsRepository(this.db)
     this.progress = new ProgressRepository(this.db)
+    this.journal = new JournalRepository(this.db)
     this.sandbox = new VagrantSandbox({
       environment: {
         vagrantDir: options.vagrantDir,
@@ -62,7 +66,10 @@ export class Core {
     this.ledger = new FaultLedger(this.sandbox.ssh)
     this.runtime = new LabRuntime(this.sandbox.ssh, this.ledger)
     this.disposers.push(
-      this.runtime.on('check', (result) => this.events.emit('lab:check', result)),
+      this.runtime.on('check', (result) => {
+        this.recordCheck(result)
+        this.events.emit('lab:check', result)
+      }),
       this.runtime.on('phase', (phase) => this.events.emit('lab:phase', phase)),
       this.ledger.onChanged((entries) => this.events.emit('faults:changed', { entries })),
       // After (re)connecting, the VM's ledger is the truth: the agent may have reverted on its own.
@@ -99,6 +106,25 @@ export class Core {
     this.ledger.dispose()
     this.sandbox.dispose()
     this.db.close()
+  }
+
+  /**
+   * Step progress from check results: the first pass marks the step done; a check that starts
+   * failing counts as one failed attempt (not every continuous re-run of it).
+   */
+  private recordCheck(result: CheckResult): void {
+    const key = `${result.labId}:${result.stepId}`
+    const before = this.lastCheck.get(key)
+    this.lastCheck.set(key, result.passingNow)
+    if (result.passed) {
+      if (this.journal.markDone(result.labId, result.stepId, 'passed', result.at)) {
+        this.progress.recordEvent(result.labId, 'step-passed', { stepId: result.stepId, message: result.message }, result.at)
+        this.events.emit('progress:changed', { labId: result.labId })
+      }
+    } else if (!result.passingNow && before !== false) {
+      this.journal.failedCheck(result.labId, result.stepId)
+      this.progress.recordEvent(result.labId, 'check-failed', { stepId: result.stepId, message: result.message }, result.at)
+    }
   }
 
   /** The labs that loaded (for the CLI's content tests). */
@@ -196,7 +222,24 @@ export class Core {
         else this.runtime.watch(this.findLab(labId), stepId)
         return null
       },
-      'lab:solve': async ({ labId, stepId }) => (await this.runtime.solve(this.findLab(labId), stepId), null),
+      'lab:solve': async ({ labId, stepId }) => {
+        await this.runtime.solve(this.findLab(labId), stepId)
+        if (this.journal.markDone(labId, stepId, 'skipped')) this.progress.recordEvent(labId, 'step-skipped', { stepId })
+        this.events.emit('progress:changed', { labId })
+        return null
+      },
+      'lab:progress': async ({ id }) => (this.findLab(id), { steps: this.journal.steps(id) }),
+      'lab:predict': async ({ labId, stepId, text }) => {
+        this.findLab(labId)
+        this.journal.predict(labId, stepId, text)
+        this.progress.recordEvent(labId, 'prediction', { stepId, text })
+        this.events.emit('progress:changed', { labId })
+        return null
+      },
+      'lab:journal': async ({ id, format }) => {
+        const input = { lab: this.findLab(id), steps: this.journal.steps(id), timeline: this.journal.timeline(id), generatedAt: Date.now() }
+        return format === 'markdown' ? { fileName: `${id}-journal.md`, content: journalMarkdown(input) } : { fileName: `${id}-journal.html`, content: journalHtml(input) }
+      },
       'faults:list': () => this.ledger.refresh(),
       'faults:inject': async ({ labId, faultId }) => {
         await this.runtime.injectFault(this.findLab(labId), faultId)

@@ -31,4 +31,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX timeline_events_by_lab ON timeline_events (lab_id, at);
     `,
   },
+  {
+    version: 2,
+    name: 'step progress and predictions',
+    sql: `
+      CREATE TABLE step_progress (
+        lab_id    TEXT NOT NULL,
+        step_id   TEXT NOT NULL,
+        status    TEXT NOT NULL CHECK (status IN ('open', 'passed', 'skipped')),
+        attempts  INTEGER NOT NULL DEFAULT 0, -- check runs that failed before it passed
+        passed_at INTEGER,                    -- ms since epoch
+        PRIMARY KEY (lab_id, step_id)
+      );
+      CREATE TABLE predictions (
+        lab_id  TEXT NOT NULL,
+        step_id TEXT NOT NULL,
+        text    TEXT NOT NULL,
+        at      INTEGER NOT NULL,
+        PRIMARY KEY (lab_id, step_id)
+      );
+    `,
+  },
 ]

@@ -70,3 +70,74 @@ export class ProgressRepository {
     this.insertEvent.run(labId, now, kind, JSON.stringify(data))
   }
 }
+
+export interface StepProgressRow {
+  stepId: string
+  status: 'open' | 'passed' | 'skipped'
+  attempts: number
+  passedAt: number | null
+  prediction: string | null
+}
+
+export interface TimelineRow {
+  at: number
+  kind: string
+  data: Record<string, unknown>
+}
+
+/** Per-step progress, predictions and the lab timeline: what the journal report is made of. */
+export class JournalRepository {
+  private readonly selectSteps
+  private readonly selectPredictions
+  private readonly failedAttempt
+  private readonly passStep
+  private readonly upsertPrediction
+  private readonly selectTimeline
+
+  constructor(db: Db) {
+    this.selectSteps = db.prepare<[string], { step_id: string; status: StepProgressRow['status']; attempts: number; passed_at: number | null }>('SELECT step_id, status, attempts, passed_at FROM step_progress WHERE lab_id = ?')
+    this.selectPredictions = db.prepare<[string], { step_id: string; text: string }>('SELECT step_id, text FROM predictions WHERE lab_id = ?')
+    this.failedAttempt = db.prepare<[string, string]>(
+      "INSERT INTO step_progress (lab_id, step_id, status, attempts) VALUES (?, ?, 'open', 1) ON CONFLICT (lab_id, step_id) DO UPDATE SET attempts = attempts + 1 WHERE status = 'open'",
+    )
+    this.passStep = db.prepare<[string, string, string, number]>(
+      "INSERT INTO step_progress (lab_id, step_id, status, attempts, passed_at) VALUES (?, ?, ?, 0, ?) ON CONFLICT (lab_id, step_id) DO UPDATE SET status = excluded.status, passed_at = excluded.passed_at WHERE status = 'open'",
+    )
+    this.upsertPrediction = db.prepare<[string, string, string, number]>('INSERT INTO predictions (lab_id, step_id, text, at) VALUES (?, ?, ?, ?) ON CONFLICT (lab_id, step_id) DO UPDATE SET text = excluded.text, at = excluded.at')
+    this.selectTimeline = db.prepare<[string], { at: number; kind: string; data: string }>('SELECT at, kind, data FROM timeline_events WHERE lab_id = ? ORDER BY at, id')
+  }
+
+  steps(labId: string): StepProgressRow[] {
+    const predictions = new Map(this.selectPredictions.all(labId).map((p) => [p.step_id, p.text]))
+    const rows = this.selectSteps.all(labId).map((r) => ({ stepId: r.step_id, status: r.status, attempts: r.attempts, passedAt: r.passed_at, prediction: predictions.get(r.step_id) ?? null }))
+    for (const [stepId, prediction] of predictions) {
+      if (!rows.some((r) => r.stepId === stepId)) rows.push({ stepId, status: 'open', attempts: 0, passedAt: null, prediction })
+    }
+    return rows
+  }
+
+  /** Returns true when this call is the one that marked the step done. */
+  markDone(labId: string, stepId: string, status: 'passed' | 'skipped', now = Date.now()): boolean {
+    return this.passStep.run(labId, stepId, status, now).changes > 0
+  }
+
+  failedCheck(labId: string, stepId: string): void {
+    this.failedAttempt.run(labId, stepId)
+  }
+
+  predict(labId: string, stepId: string, text: string, now = Date.now()): void {
+    this.upsertPrediction.run(labId, stepId, text, now)
+  }
+
+  timeline(labId: string): TimelineRow[] {
+    return this.selectTimeline.all(labId).map((r) => {
+      let data: Record<string, unknown> = {}
+      try {
+        data = JSON.parse(r.data) as Record<string, unknown>
+      } catch {
+        // a damaged row still shows when it happened
+      }
+      return { at: r.at, kind: r.kind, data }
+    })
+  }
+}
