@@ -16,6 +16,7 @@ export async function serve(context: CliContext, options: { port: number; json: 
     process.once('SIGTERM', stop)
   })
   await host.close()
-  core.dispose()
+  // Faults injected from the browser are reverted before the process goes.
+  await core.shutdown()
   return 0
 }

@@ -263,6 +263,8 @@ export const apiMethods = {
   'lab:setup': { input: LabRef, output: z.null() },
   /** Reverts the lab's faults and runs its cleanup. */
   'lab:cleanup': { input: LabRef, output: z.null() },
+  /** Leaving the lab's view: stops its checks and reverts its faults. */
+  'lab:leave': { input: LabRef, output: z.null() },
   'lab:check': { input: StepRef, output: CheckResult },
   /** Checks this step continuously (results as lab:check events); stepId null stops. */
   'lab:watch': { input: z.object({ labId: z.string().min(1).max(100), stepId: z.string().min(1).max(100).nullable() }).strict(), output: z.null() },

@@ -99,6 +99,17 @@ export class Core {
     void this.sandbox.refresh()
   }
 
+  /**
+   * Quitting: every fault still injected is reverted first (bounded, so a dead VM cannot hold
+   * the quit hostage; the guest agent's dead-man's switch covers whatever this misses).
+   */
+  async shutdown(limitMs = 15_000): Promise<void> {
+    if (this.sandbox.ssh.state === 'connected' && this.ledger.current.length > 0) {
+      await Promise.race([this.ledger.haltAll('Chaos Lab is quitting').catch(() => undefined), new Promise((r) => setTimeout(r, limitMs))])
+    }
+    this.dispose()
+  }
+
   dispose(): void {
     this.disposers.splice(0).forEach((d) => d())
     this.terminals.dispose()
@@ -216,6 +227,7 @@ export class Core {
       'terminal:close': async ({ id }) => (this.terminals.close(id), null),
       'lab:setup': async ({ id }) => (await this.runtime.setup(this.findLab(id)), null),
       'lab:cleanup': async ({ id }) => (await this.runtime.cleanup(this.findLab(id)), null),
+      'lab:leave': async ({ id }) => (await this.runtime.leave(this.findLab(id)), null),
       'lab:check': ({ labId, stepId }) => this.runtime.check(this.findLab(labId), stepId),
       'lab:watch': async ({ labId, stepId }) => {
         if (stepId === null) this.runtime.unwatch()

@@ -76,5 +76,12 @@ if (!app.requestSingleInstanceLock()) {
   })
 
   app.on('window-all-closed', () => app.quit())
-  app.on('will-quit', () => core?.dispose())
+  // Quitting reverts every injected fault first (Core.shutdown bounds the wait).
+  let quitting = false
+  app.on('before-quit', (event) => {
+    if (quitting || !core) return
+    event.preventDefault()
+    quitting = true
+    void core.shutdown().finally(() => app.quit())
+  })
 }

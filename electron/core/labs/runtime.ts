@@ -84,13 +84,19 @@ export class LabRuntime {
     }
   }
 
-  /** Reverts the lab's faults still in the ledger, then runs its cleanup. */
-  async cleanup(lab: LoadedLab): Promise<void> {
+  /** Leaving the lab's view: its checks stop and its faults are reverted (newest first). */
+  async leave(lab: LoadedLab): Promise<void> {
     this.unwatch()
     const id = lab.manifest.id
     for (const entry of [...this.ledger.current].reverse()) {
       if (entry.id.startsWith(`${id}:`)) await this.ledger.revert(entry.id)
     }
+  }
+
+  /** Reverts the lab's faults still in the ledger, then runs its cleanup. */
+  async cleanup(lab: LoadedLab): Promise<void> {
+    await this.leave(lab)
+    const id = lab.manifest.id
     if (lab.manifest.cleanup) await this.runOrFail(id, lab.manifest.cleanup, SETUP_TIMEOUT_MS, 'clean up the lab')
     this.events.emit('phase', { labId: id, phase: 'Cleaned up', done: true, error: null })
   }

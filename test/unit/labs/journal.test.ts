@@ -1,5 +1,6 @@
 // Step progress, predictions and the journal report, through the Core's API and real SQLite.
 import { afterEach, describe, expect, it } from 'vitest'
+import type { MethodOutput } from '../../../electron/core/api'
 import { unwrap } from '../../../electron/core/errors'
 import { JournalRepository } from '../../../electron/core/store/repositories'
 import { openDatabase } from '../../../electron/core/store/database'
@@ -34,13 +35,13 @@ describe('predictions and the journal report', () => {
     expect(unwrap(await ctx.core.call('lab:progress', { id: 'loopback-latency' }))).toEqual({
       steps: [{ stepId: 'observe', status: 'open', attempts: 0, passedAt: null, prediction: 'About 200 ms, <twice> the delay' }],
     })
-    const markdown = unwrap(await ctx.core.call('lab:journal', { id: 'loopback-latency', format: 'markdown' }))
+    const markdown = unwrap(await ctx.core.call('lab:journal', { id: 'loopback-latency', format: 'markdown' })) as MethodOutput<'lab:journal'>
     expect(markdown.fileName).toBe('loopback-latency-journal.md')
     expect(markdown.content).toContain('# Latency on the loopback interface: lab journal')
     expect(markdown.content).toContain('   - Question: With 100 ms added on lo, how long will a ping to 127.0.0.1 take?')
     expect(markdown.content).toContain('   - Prediction: About 200 ms, <twice> the delay')
     expect(markdown.content).toMatch(/- \d{4}-\d\d-\d\d [\d:]+ UTC: Prediction for observe: About 200 ms/)
-    const html = unwrap(await ctx.core.call('lab:journal', { id: 'loopback-latency', format: 'html' }))
+    const html = unwrap(await ctx.core.call('lab:journal', { id: 'loopback-latency', format: 'html' })) as MethodOutput<'lab:journal'>
     expect(html.content).toContain('&lt;twice&gt;') // the learner's text is escaped, never markup
     expect(html.content).not.toContain('<twice>')
   })
