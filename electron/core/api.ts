@@ -254,7 +254,11 @@ export const apiMethods = {
   'terminal:attach': { input: TerminalRef, output: z.object({ info: TerminalInfo, screen: z.string(), seq: z.number().int() }) },
   'terminal:input': { input: z.object({ id: z.string().min(1).max(64), data: z.string().max(65_536) }).strict(), output: z.null() },
   'terminal:resize': { input: z.object({ id: z.string().min(1).max(64), ...TerminalSize }).strict(), output: z.null() },
-  /** Flow control: the window has drawn `chars` more characters of this terminal's output. */
+  /**
+   * Flow control: the window has drawn `chars` more characters of this terminal's output. Count
+   * only what arrived after attaching: attach resets the unacknowledged count, so the part of an
+   * event dropped as already on screen must not be acknowledged.
+   */
   'terminal:ack': { input: z.object({ id: z.string().min(1).max(64), chars: z.number().int().min(0).max(100_000_000) }).strict(), output: z.null() },
   'terminal:rename': { input: z.object({ id: z.string().min(1).max(64), title: z.string().min(1).max(60) }).strict(), output: TerminalInfo },
   /** Ends the process (for a VM shell: the remote shell) and forgets the terminal. */

@@ -3,6 +3,8 @@ import { useSnapshot } from '../api/hooks'
 import { ErrorPanel } from '../components/ErrorPanel'
 import { Markdown } from '../components/Markdown'
 import { SplitPane } from '../components/SplitPane'
+import { TerminalsProvider } from '../terminal/TerminalsProvider'
+import { TerminalWorkspace } from '../terminal/TerminalWorkspace'
 
 export function LabView({ labId, onBack }: { labId: string; onBack: () => void }): ReactNode {
   const [lab, reload] = useSnapshot((c) => c.call('labs:open', { id: labId }), [], [labId])
@@ -59,16 +61,6 @@ export function LabView({ labId, onBack }: { labId: string; onBack: () => void }
     </section>
   )
 
-  const workspace = (
-    <section className="workspace" aria-label="Workspace">
-      <div className="workspace-empty">
-        <div className="workspace-icon" aria-hidden="true">›_</div>
-        <h3>Terminals and live charts</h3>
-        <p className="muted">Shells into the lab VM and charts of what it is doing open here once the VM is running.</p>
-      </div>
-    </section>
-  )
-
   return (
     <main className="lab-view" aria-labelledby="lab-title">
       <header className="lab-header">
@@ -78,7 +70,9 @@ export function LabView({ labId, onBack }: { labId: string; onBack: () => void }
           <span className="muted small">{lab.value.source} · {lab.value.topic} · {lab.value.minutes} min</span>
         </div>
       </header>
-      <SplitPane id="lab" label="Resize steps and workspace" left={stepsPane} right={workspace} />
+      <TerminalsProvider labId={labId}>
+        <SplitPane id="lab" label="Resize steps and workspace" left={stepsPane} right={<TerminalWorkspace />} />
+      </TerminalsProvider>
     </main>
   )
 }
