@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react'
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react'
 import type { Settings } from '../../electron/core/api'
 import { useClient, useSnapshot } from './api/hooks'
 import { StatusBar } from './components/StatusBar'
+import { HaltButton } from './lab/HaltButton'
 import { Catalogue } from './views/Catalogue'
 import { LabView } from './views/LabView'
 import { VmPanel } from './views/VmPanel'
@@ -93,6 +94,7 @@ export function App(): ReactNode {
         <button type="button" className="ghost small" onClick={cycleTheme} title="Switch theme (Ctrl+Shift+L)" data-testid="theme-toggle">
           Theme: {theme}
         </button>
+        <HaltButton />
       </header>
       <div className="app-body">
         {route.view === 'catalogue' && <Catalogue onOpen={openLab} onOpenVm={openVmPanel} />}
@@ -113,6 +115,8 @@ const SHORTCUTS: [string, string][] = [
   ['[ or Alt+↑', 'Previous step'],
   ['Esc', 'Back to the labs'],
   ['← → on the divider', 'Resize the panes'],
+  ['Ctrl+Enter', 'Run the step’s check (or save the prediction you are typing)'],
+  ['Ctrl+Shift+H', 'Halt: revert every fault, from anywhere'],
   ['Ctrl+Shift+`', 'New terminal (in a lab)'],
   ['Ctrl+Shift+5', 'Two terminals side by side'],
   ['F6', 'From a terminal back to its tab'],
@@ -126,6 +130,20 @@ const SHORTCUTS: [string, string][] = [
 ]
 
 function ShortcutsDialog({ onClose }: { onClose: () => void }): ReactNode {
+  // Escape closes the dialog and nothing else: caught first (capture phase on window) and
+  // stopped, so the view behind it (the lab view goes back on Escape) never sees it.
+  const onCloseRef = useRef(onClose)
+  onCloseRef.current = onClose
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent): void => {
+      if (event.key !== 'Escape') return
+      event.preventDefault()
+      event.stopPropagation()
+      onCloseRef.current()
+    }
+    window.addEventListener('keydown', onKey, true)
+    return () => window.removeEventListener('keydown', onKey, true)
+  }, [])
   return (
     <div className="overlay" role="presentation" onClick={onClose}>
       <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="shortcuts-title" onClick={(e) => e.stopPropagation()}>

@@ -5,6 +5,8 @@ import { ClientContext } from './api/hooks'
 import { VmStatusProvider } from './api/vm'
 import { defaultTransport } from './api/transport'
 import { App } from './App'
+import { ToastProvider } from './components/Toasts'
+import { FaultsProvider } from './lab/faults'
 import './styles.css'
 
 const client = createClient(defaultTransport())
@@ -13,7 +15,11 @@ createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <ClientContext.Provider value={client}>
       <VmStatusProvider>
-        <App />
+        <FaultsProvider>
+          <ToastProvider>
+            <App />
+          </ToastProvider>
+        </FaultsProvider>
       </VmStatusProvider>
     </ClientContext.Provider>
   </StrictMode>,

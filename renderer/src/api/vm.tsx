@@ -72,3 +72,21 @@ export const ACTION_LABEL: Record<VmAction['kind'], string> = {
 export function needsSetup(status: VmStatus): boolean {
   return status.state === 'not-created' || (status.state === 'error' && !status.hasCleanSnapshot)
 }
+
+/**
+ * Whether commands can run in the VM now (running and the core's SSH connection is up), and if
+ * not, why, in the words the disabled buttons show as their tooltip. One source for every
+ * VM-side action, so the terminal, the lab bar and the step buttons all give the same reason.
+ */
+export function vmReadiness(vm: Snapshot<VmStatus>): { ready: boolean; reason: string } {
+  const running = vm.status === 'ready' && vm.value.state === 'running'
+  if (running && vm.value.connected) return { ready: true, reason: '' }
+  return {
+    ready: false,
+    reason: running ? 'The VM is running but Chaos Lab is not connected to it yet.' : 'Start the lab VM first (Lab VM panel, Ctrl+Shift+V).',
+  }
+}
+
+export function useVmReady(): { ready: boolean; reason: string } {
+  return vmReadiness(useVmStatus())
+}

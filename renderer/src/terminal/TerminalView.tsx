@@ -12,6 +12,7 @@ import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKe
 import type { TerminalInfo } from '../../../electron/core/api'
 import { toErrorInfo, type ErrorInfo } from '../../../electron/core/errors'
 import { useClient } from '../api/hooks'
+import { isHaltShortcut } from '../lab/shortcuts'
 import { FindBar } from './FindBar'
 import { Menu, type MenuItem } from './Menu'
 import { changeFontSize, TERMINAL_FONT_FAMILY, useFontSize } from './settings'
@@ -205,8 +206,9 @@ export function TerminalView(props: {
         }
         return false
       }
-      // Leave the workspace's shortcuts to the workspace (they bubble up from xterm's textarea).
-      return workspaceShortcut(event) === null
+      // Leave the workspace's shortcuts to the workspace, and Halt to the app (they bubble up
+      // from xterm's textarea): Halt must work from the terminal too, where faults are watched.
+      return workspaceShortcut(event) === null && !isHaltShortcut(event)
     })
 
     // ---- Input: sent at once; keys typed while a send is in flight go together in the next.

@@ -1,0 +1,14 @@
+// Saving text the core produced as a file, the same way in Electron and in a browser: a Blob URL
+// on a temporary <a download>. No file dialog of our own, no Node API in the renderer.
+export function downloadText(fileName: string, content: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([content], { type: `${type};charset=utf-8` }))
+  const link = document.createElement('a')
+  link.href = url
+  link.download = fileName
+  link.hidden = true
+  document.body.append(link)
+  link.click()
+  link.remove()
+  // Not at once: revoking the URL in the same task can cancel the download that just started.
+  setTimeout(() => URL.revokeObjectURL(url), 30_000)
+}
