@@ -1,10 +1,12 @@
 // The app shell in Chromium through the browser host: catalogue, lab view, persistence, themes.
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, REPO_ROOT, test } from './host'
 
 const ARTIFACTS = join(REPO_ROOT, 'artifacts')
 mkdirSync(ARTIFACTS, { recursive: true })
+/** The app's own labs plus the one good lab of the broken fixture pack. */
+const LAB_COUNT = readdirSync(join(REPO_ROOT, 'labs'), { withFileTypes: true }).filter((d) => d.isDirectory()).length + 1
 
 test('the catalogue shows every good lab and reports the broken ones', async ({ page, host }) => {
   await page.goto(host.url)
@@ -12,7 +14,7 @@ test('the catalogue shows every good lab and reports the broken ones', async ({ 
   await expect(page).not.toHaveURL(/token=/)
 
   const cards = page.locator('.lab-card[data-lab-id]')
-  await expect(cards).toHaveCount(2)
+  await expect(cards).toHaveCount(LAB_COUNT)
   const builtIn = page.locator('.lab-card[data-lab-id="how-processes-die"]')
   await expect(builtIn).toContainText('How processes die')
   await expect(builtIn).toContainText('Book ch. 2')
@@ -31,7 +33,7 @@ test('the catalogue shows every good lab and reports the broken ones', async ({ 
 
 test('"/" focuses the filter, which narrows the cards; arrows move between cards', async ({ page, host }) => {
   await page.goto(host.url)
-  await expect(page.locator('.lab-card[data-lab-id]')).toHaveCount(2)
+  await expect(page.locator('.lab-card[data-lab-id]')).toHaveCount(LAB_COUNT)
   await page.keyboard.press('/')
   const filter = page.getByRole('searchbox', { name: 'Filter labs' })
   await expect(filter).toBeFocused()
@@ -40,7 +42,7 @@ test('"/" focuses the filter, which narrows the cards; arrows move between cards
   await page.keyboard.type('zzz')
   await expect(page.getByText('No lab matches')).toBeVisible()
   await page.getByRole('button', { name: 'Clear the filter' }).click()
-  await expect(page.locator('.lab-card[data-lab-id]')).toHaveCount(2)
+  await expect(page.locator('.lab-card[data-lab-id]')).toHaveCount(LAB_COUNT)
 
   await page.locator('.lab-card[data-lab-id]').first().focus()
   await page.keyboard.press('ArrowRight')
@@ -119,7 +121,7 @@ test('"?" opens the keyboard shortcuts, Escape closes them', async ({ page, host
 
 test('a lost host connection is shown in the status bar, not as a broken page', async ({ page, host }) => {
   await page.goto(host.url)
-  await expect(page.locator('.lab-card[data-lab-id]')).toHaveCount(2)
+  await expect(page.locator('.lab-card[data-lab-id]')).toHaveCount(LAB_COUNT)
   await host.stop()
   await expect(page.getByRole('status').filter({ hasText: /connection|reconnect/i })).toBeVisible()
 })

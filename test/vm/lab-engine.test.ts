@@ -8,6 +8,7 @@ import { Core } from '../../electron/core/core'
 import { unwrap } from '../../electron/core/errors'
 import { journalToMarkdown, parseExperiment, runExperiment } from '../../electron/core/experiments'
 import { testLab } from '../../electron/core/labs/contentTest'
+import { loadLabs } from '../../electron/core/labs/loader'
 import { FaultLedger } from '../../electron/core/safety/ledger'
 import { REPO_ROOT, tempDir } from '../helpers/tmp'
 
@@ -56,6 +57,15 @@ describe('the lab engine in the VM', () => {
     expect(report.passed).toBe(true)
     expect(await loopbackQdisc()).not.toContain('netem')
   })
+
+  it.each(loadLabs([join(REPO_ROOT, 'labs')]).labs.map((l) => [l.manifest.id, l] as const))('content CI: the app lab %s passes and leaves no fault behind', async (_id, appLab) => {
+    const lines: string[] = []
+    const report = await testLab(appLab, core.runtime, core.ledger, (line) => lines.push(line))
+    console.log(`[engine] lab test ${appLab.manifest.id} (${report.seconds.toFixed(0)} s): ${lines.join(' | ')}`)
+    expect(report.problems).toEqual([])
+    expect(report.steps.filter((s) => s.status === 'failed')).toEqual([])
+    expect(await loopbackQdisc()).not.toContain('netem')
+  }, 15 * 60_000)
 
   it('Halt reverts an injected fault in the VM', async () => {
     const entries = unwrap(await core.call('faults:inject', { labId: 'loopback-latency', faultId: 'slow-loopback' }))
