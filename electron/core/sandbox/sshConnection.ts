@@ -139,7 +139,13 @@ export class SshConnection {
     const client = await this.ready()
     const started = performance.now()
     return new Promise<ExecResult>((resolve, reject) => {
-      openChannel(reject, () => client.exec(wrapped, (err, channel) => {
+      const rejectAndDrop = (err: Error): void => {
+        // ssh2 knows the socket is gone before its 'close' arrives: stop handing out this
+        // client now, so the retry waits for the reconnect instead of meeting it again.
+        if (err instanceof NotConnected) this.drop(client)
+        reject(err)
+      }
+      openChannel(rejectAndDrop, () => client.exec(wrapped, (err, channel) => {
         // Refused because the connection died while opening: nothing ran, so it can be retried.
         if (err && this.client !== client) return reject(new NotConnected(err.message))
         if (err) return reject(channelError(err, 'run a command in the VM'))
@@ -262,9 +268,18 @@ export class SshConnection {
     return this.sftpSession
   }
 
+  /** Forgets a client whose connection is dead; its 'close' (now or soon) starts the reconnect. */
+  private drop(client: Client): void {
+    if (this.client !== client) return
+    this.client = null
+    this.sftpSession = null
+    client.destroy()
+  }
+
   /** Resolves with the live client, waiting for a (re)connect if needed. */
   private ready(): Promise<Client> {
     if (this.stateValue === 'connected' && this.client) return Promise.resolve(this.client)
+    if (this.stateValue === 'connected' && this.wanted) this.setState('reconnecting')
     if (!this.wanted) {
       return Promise.reject(new AppError({ code: 'vm', message: 'There is no connection to the VM.', fix: 'Start the VM from the VM panel.' }))
     }
