@@ -7,7 +7,7 @@
 // limit) instead of failing on a blip. The VM's host key is pinned on first contact; a different
 // key later is refused (a different machine answered), until the pin is cleared on destroy.
 import { readFile } from 'node:fs/promises'
-import { createServer, connect as netConnect, type AddressInfo, type Server, type Socket } from 'node:net'
+import { createServer, connect as netConnect, type AddressInfo, type Server } from 'node:net'
 import { Client, type ClientChannel, type SFTPWrapper } from 'ssh2'
 import { createHash } from 'node:crypto'
 import { AppError } from '../errors'
@@ -113,11 +113,6 @@ export class SshConnection {
     this.sftpSession = null
     client?.end()
     this.setState('idle')
-  }
-
-  /** Drops the TCP connection without stopping reconnection: what a network blip does. */
-  dropForTest(): void {
-    ;(this.client as unknown as { _sock?: Socket } | null)?._sock?.destroy()
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
