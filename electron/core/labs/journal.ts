@@ -19,6 +19,7 @@ const EVENT_TEXT: Record<string, (data: Record<string, unknown>) => string> = {
   'fault-injected': (d) => `Fault injected: ${String(d.faultId)}`,
   'fault-reverted': (d) => `Fault reverted: ${String(d.id)}`,
   'halt-all': (d) => `Halt: reverted ${Array.isArray(d.reverted) ? d.reverted.length : 0} fault(s)${Array.isArray(d.failed) && d.failed.length > 0 ? `, ${d.failed.length} failed` : ''}`,
+  'step-started': (d) => `Step opened: ${String(d.stepId)}`,
   'step-passed': (d) => `Step passed: ${String(d.stepId)} (${String(d.message ?? '')})`,
   'step-skipped': (d) => `Step skipped: ${String(d.stepId)}`,
   'check-failed': (d) => `Check failed: ${String(d.stepId)} (${String(d.message ?? '')})`,

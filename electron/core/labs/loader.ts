@@ -6,7 +6,8 @@ import { join, relative } from 'node:path'
 import { LineCounter, parseDocument, isMap, isScalar, type Document } from 'yaml'
 import type { z } from 'zod'
 import type { LabProblem, LabStep } from '../api'
-import { CheckManifest, FaultManifest, LabFile, LabManifest, StepManifest } from './schema'
+import { BrowserManifest, CheckManifest, FaultManifest, LabFile, LabManifest, SeriesManifest, StepManifest } from './schema'
+import { chartProblems } from '../metrics/catalog'
 
 export interface LoadedLab {
   manifest: LabManifest
@@ -169,6 +170,8 @@ function checkReferences(
     if (cut) problems.push(problem(`Fault "${fault.id}" ${cut}, which would cut Chaos Lab's SSH connection to the VM.`, 'Apply it on lo, docker0 or a lab network namespace, or filter it so TCP port 22 is never affected.', at(['faults', index, 'inject'])))
   })
 
+  for (const { path, message, fix } of chartProblems(manifest)) problems.push(problem(`${path[0] === 'series' ? 'Series' : 'Chart'}: ${message}.`, fix, at(path)))
+
   manifest.steps.forEach((step, index) => {
     needFile(step.check?.script, ['steps', index, 'check', 'script'], 'The check script')
     needFile(step.solve?.script, ['steps', index, 'solve', 'script'], 'The solve script')
@@ -234,6 +237,10 @@ function knownKeysAt(path: (string | number)[]): string[] | null {
       return shapeKeys(FaultManifest)
     case 'files':
       return shapeKeys(LabFile)
+    case 'series':
+      return shapeKeys(SeriesManifest)
+    case 'browser':
+      return shapeKeys(BrowserManifest)
     case 'setup':
     case 'cleanup':
     case 'steps.solve':

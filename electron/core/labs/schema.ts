@@ -65,6 +65,53 @@ export const LabFile = z
   })
   .strict()
 
+/**
+ * A lab-declared metric, sampled in the VM by the guest agent's sampler next to the built-in
+ * CPU/memory/network series. Exactly one source key. Chart series ids are `<id>` or
+ * `<id>.<part>`; which parts a source gives is listed on each key.
+ */
+export const SeriesManifest = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be lower-case letters, digits, "-" or "_", e.g. "web"').describe('Series id, used in charts'),
+    title: z.string().min(1).max(60).describe('Shown in legends'),
+    log: z
+      .object({
+        path: z.string().regex(/^\//, 'must be an absolute path in the VM'),
+        statusField: z.number().int().min(0).max(50).optional().describe('0-based whitespace field with the HTTP status'),
+        latencyField: z.number().int().min(0).max(50).optional().describe('0-based whitespace field with the response time'),
+        latencyUnit: z.enum(['s', 'ms', 'us']).default('s'),
+      })
+      .strict()
+      .optional()
+      .describe('An access log, one request per line: gives <id>.rate, <id>.errors (non-2xx/3xx per second), <id>.p50/.p95/.p99 (ms)'),
+    http: z
+      .object({ url: z.string().regex(/^https?:\/\//, 'must be an http:// or https:// URL'), every: z.number().min(0.25).max(60).optional(), timeout: z.number().min(0.1).max(60).default(5) })
+      .strict()
+      .optional()
+      .describe('An HTTP GET from inside the VM: gives <id> (latency, ms) and <id>.errors'),
+    systemd: z.object({ unit: z.string().min(1).max(120), every: z.number().min(0.25).max(60).optional() }).strict().optional().describe('A unit: gives <id>.restarts and <id>.active (1 active, 0 not)'),
+    cgroup: z.object({ path: z.string().min(1).max(200).describe('Under /sys/fs/cgroup, e.g. system.slice/nginx.service') }).strict().optional().describe('A cgroup v2: gives <id>.cpu (% of one CPU) and <id>.memory (MB)'),
+    command: z
+      .object({ run: z.string().min(1), unit: z.string().max(12).default(''), every: z.number().min(0.25).max(60).default(2), timeout: z.number().min(0.5).max(60).default(10) })
+      .strict()
+      .optional()
+      .describe('A command whose last line starts with a number: gives <id>'),
+  })
+  .strict()
+  .refine((s) => [s.log, s.http, s.systemd, s.cgroup, s.command].filter(Boolean).length === 1, 'give exactly one source: log, http, systemd, cgroup or command')
+
+/** A built-in chart by name, or the lab's own. */
+export const ChartManifest = z.union([
+  z.enum(['cpu', 'memory', 'load', 'network', 'pressure', 'disk', 'processes']),
+  z
+    .object({
+      title: z.string().min(1).max(60),
+      series: z.array(z.string().min(1)).min(1).max(8).describe('Series ids: built-in (e.g. cpu.busy) or the lab\'s (e.g. web.p95)'),
+      unit: z.string().max(12).optional().describe('Axis unit; default: the first series\' unit'),
+    })
+    .strict(),
+])
+
 export const LabManifest = z
   .object({
     id: Id.describe('Unique id; must equal the folder name'),
@@ -82,7 +129,8 @@ export const LabManifest = z
     setup: ScriptRef.optional().describe('Run as root in the VM when the lab starts; must be idempotent'),
     cleanup: ScriptRef.optional().describe('Run as root when the lab ends; undoes setup'),
     faults: z.array(FaultManifest).default([]),
-    charts: z.array(z.string().min(1)).default([]).describe('Series the lab shows; default CPU, memory, load, network'),
+    series: z.array(SeriesManifest).max(16).default([]).describe('Metrics the lab samples in the VM, shown in its charts'),
+    charts: z.array(ChartManifest).max(8).default([]).describe('Charts the lab shows; default cpu, memory, load, network'),
     steps: z.array(StepManifest).min(1, 'a lab needs at least one step'),
   })
   .strict()

@@ -47,6 +47,15 @@ export interface ExecResult {
   timedOut: boolean
 }
 
+export interface CommandStream {
+  write(data: string): void
+  /** Closes its stdin (a polite stop for commands that read it). */
+  end(): void
+  /** Closes the channel. */
+  kill(): void
+  closed: Promise<number | null>
+}
+
 export interface PortForward {
   /** The local port on 127.0.0.1. */
   port: number
@@ -171,6 +180,32 @@ export class SshConnection {
         if (options.stdin !== undefined) channel.end(options.stdin)
         else channel.end()
       }))
+    })
+  }
+
+  /**
+   * A long-lived command whose output is consumed as it comes (the metrics sampler). No time
+   * limit and no exec slot: it lives as long as the caller wants, and ends with the connection.
+   * `closed` resolves with the exit status (null when the connection dropped or it was killed).
+   */
+  async stream(command: string, options: { user?: string; onStdout: (chunk: Buffer) => void; onStderr?: (chunk: Buffer) => void }): Promise<CommandStream> {
+    const client = await this.ready()
+    const wrapped = options.user ? `sudo -n -H -u ${shellQuote(options.user)} -- sh -c ${shellQuote(command)}` : command
+    return new Promise((resolve, reject) => {
+      openChannel(reject, () =>
+        client.exec(wrapped, (err, channel) => {
+          if (err) return reject(channelError(err, 'start a command in the VM'))
+          const closed = new Promise<number | null>((done) => channel.on('close', (code: number | null | undefined) => done(typeof code === 'number' ? code : null)))
+          channel.on('data', options.onStdout)
+          channel.stderr.on('data', (chunk: Buffer) => options.onStderr?.(chunk))
+          resolve({
+            write: (data) => void channel.write(data),
+            end: () => void channel.end(),
+            kill: () => channel.close(),
+            closed,
+          })
+        }),
+      )
     })
   }
 
