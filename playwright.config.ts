@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test'
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './electron/cli/pageDriver'
 
 // The renderer is tested in Debian's Chromium (Playwright's own browser download is not
 // reachable from our machines) against the browser host, which serves the same API as the
@@ -14,10 +15,10 @@ export default defineConfig({
     browserName: 'chromium',
     viewport: { width: 1280, height: 800 },
     launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      // Without the background-networking flags Chromium keeps dialling Google's hosts, which
-      // this machine's closed network refuses.
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      // The same Chromium and flags as content CI's page driver (no background networking: our
+      // machines' closed network refuses Google's hosts).
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_ARGS,
     },
     trace: 'retain-on-failure',
   },

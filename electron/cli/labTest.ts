@@ -1,6 +1,7 @@
 import { AppError } from '../core/errors'
 import { testLab, type LabTestReport } from '../core/labs/contentTest'
 import type { CliContext } from './main'
+import { chromiumPageDriver } from './pageDriver'
 
 /**
  * `chaos-lab lab test <id...|--all>`: content CI against the running VM (start it with the app or
@@ -20,7 +21,9 @@ export async function labTest(context: CliContext, ids: string[], all: boolean):
       throw new AppError({ code: 'not-found', message: chosen.length === 0 ? 'Name the labs to test, or pass --all.' : `No lab called ${unknown.map((u) => `"${u}"`).join(', ')}.`, fix: `Known labs: ${labs.map((l) => l.manifest.id).join(', ')}.` })
     }
     const reports: LabTestReport[] = []
-    for (const lab of chosen) reports.push(await testLab(lab!, core.runtime, core.ledger, (line) => context.err(line)))
+    // Labs with a web UI get their page loaded in headless Chromium, as in the Browser pane.
+    const openPage = chromiumPageDriver(core.browser, { log: (line) => context.err(line) })
+    for (const lab of chosen) reports.push(await testLab(lab!, core.runtime, core.ledger, (line) => context.err(line), { openPage }))
     for (const report of reports) {
       context.out(`${report.passed ? 'PASS' : 'FAIL'}  ${report.labId}  ${report.seconds.toFixed(1)} s`)
       for (const step of report.steps) context.out(`      ${step.status.padEnd(7)} ${step.stepId}  ${step.seconds.toFixed(1)} s  ${step.message}`)

@@ -12,6 +12,7 @@ import { labSchema } from './labSchema'
 import { labValidate } from './labValidate'
 import { labTest } from './labTest'
 import { vmCommand } from './vm'
+import { experimentRun, experimentValidate } from './experiment'
 import { serve } from './serve'
 
 const APP_ROOT = resolve(__dirname, '..', '..')
@@ -32,6 +33,13 @@ Commands:
                         labs in the running VM, clean up, require no faults left
   vm start | vm stop | vm status
                         Drive the lab VM from the command line
+  experiment validate FILE...
+                        Check Chaos Toolkit experiments (JSON or YAML) as the
+                        app's import does: every problem with file:line and a fix
+  experiment run FILE   Run one in the VM (process providers, as root; http
+                        ones from here), rollbacks always; Ctrl+C stops it
+      --journal OUT     Write the Chaos Toolkit-style journal (JSON) to OUT
+      --markdown OUT    Write the run as a Markdown report to OUT
 
 Options for every command:
   --data-dir DIR        User data folder (default: ${defaultDataDir()})
@@ -57,11 +65,13 @@ async function main(argv: string[]): Promise<number> {
       'data-dir': { type: 'string' },
       labs: { type: 'string', multiple: true, default: [] },
       all: { type: 'boolean', default: false },
+      journal: { type: 'string' },
+      markdown: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
   // `lab validate` takes folders after the verb; every other command is just its words.
-  const takesArguments = positionals[0] === 'lab' && (positionals[1] === 'validate' || positionals[1] === 'test')
+  const takesArguments = (positionals[0] === 'lab' && (positionals[1] === 'validate' || positionals[1] === 'test')) || positionals[0] === 'experiment'
   const command = positionals.slice(0, takesArguments ? 2 : undefined).join(' ')
   if (values.help || command === '') {
     process.stdout.write(USAGE)
@@ -82,6 +92,10 @@ async function main(argv: string[]): Promise<number> {
         // Vagrant's own variable, honoured so a session can point at a machine it made
         // (the VM test job does, so its teardown finds the VM whatever the app did).
         vagrantDotfilePath: process.env.VAGRANT_DOTFILE_PATH || undefined,
+        // Tests only (test/e2e/browser.spec.ts): the Browser pane shows a local test server.
+        browserTestTarget: process.env.CHAOS_LAB_TEST_BROWSER_TARGET
+          ? { url: process.env.CHAOS_LAB_TEST_BROWSER_TARGET, scriptsDir: process.env.CHAOS_LAB_TEST_BROWSER_SCRIPTS ?? '', stateDir: process.env.CHAOS_LAB_TEST_BROWSER_STATE ?? '' }
+          : undefined,
       }),
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),
@@ -106,6 +120,10 @@ async function main(argv: string[]): Promise<number> {
       return vmCommand(context, command.split(' ')[1] as 'start' | 'stop' | 'status')
     case 'lab schema':
       return labSchema(context)
+    case 'experiment validate':
+      return experimentValidate(context, positionals.slice(2))
+    case 'experiment run':
+      return experimentRun(context, positionals.slice(2), { journal: values.journal, markdown: values.markdown })
     default:
       process.stderr.write(`chaos-lab: unknown command "${command}"\n\n${USAGE}`)
       return 2

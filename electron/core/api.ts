@@ -7,6 +7,8 @@
 // No Node or DOM imports: this file is shared by the core, the host and the renderer.
 import { z } from 'zod'
 import { ERROR_CODES, type Envelope } from './errors'
+import { PageEvent, PageSummary } from './browser/events'
+import type { Journal } from './experiments/journal'
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
@@ -53,7 +55,9 @@ export type LabStep = z.infer<typeof LabStep>
 export const LabFault = z.object({ id: z.string(), title: z.string(), target: z.string() })
 export type LabFault = z.infer<typeof LabFault>
 
-export const LabDetail = LabSummary.extend({ steps: z.array(LabStep), faults: z.array(LabFault) })
+/** The lab's web UI for the Browser pane (lab.yaml `browser:`); null when the lab has none. */
+export const LabBrowser = z.object({ port: z.number().int(), path: z.string() })
+export const LabDetail = LabSummary.extend({ steps: z.array(LabStep), faults: z.array(LabFault), browser: LabBrowser.nullable().default(null) })
 export type LabDetail = z.infer<typeof LabDetail>
 
 /** One thing wrong with a lab folder, pointing at the file and line to fix. */
@@ -219,6 +223,159 @@ export type TerminalInfo = z.infer<typeof TerminalInfo>
 const TerminalRef = z.object({ id: z.string().min(1).max(64) }).strict()
 const TerminalSize = { cols: z.number().int().min(2).max(1000), rows: z.number().int().min(1).max(500) }
 
+// Metrics: the live charts (electron/core/metrics).
+
+export const SeriesInfo = z.object({ id: z.string(), label: z.string(), unit: z.string() })
+export type SeriesInfo = z.infer<typeof SeriesInfo>
+export const ChartInfo = z.object({ id: z.string(), title: z.string(), unit: z.string(), series: z.array(SeriesInfo) })
+export type ChartInfo = z.infer<typeof ChartInfo>
+export const AnnotationKind = z.enum(['fault-injected', 'fault-reverted', 'halt', 'step-started', 'step-passed', 'step-skipped', 'check-failed'])
+export const Annotation = z.object({ at: z.number(), kind: AnnotationKind, label: z.string(), labId: z.string().nullable() })
+export type Annotation = z.infer<typeof Annotation>
+export const MetricsStatus = z.object({
+  state: z.enum(['idle', 'starting', 'running', 'error']),
+  error: ErrorInfoSchema.nullable(),
+  intervalMs: z.number(),
+  labId: z.string().nullable(),
+})
+export type MetricsStatus = z.infer<typeof MetricsStatus>
+/** One tick: time (ms since the epoch, app clock) and every series' value (null: no value). */
+export const MetricsSample = z.object({ t: z.number(), values: z.record(z.string(), z.number().nullable()) })
+export type MetricsSample = z.infer<typeof MetricsSample>
+export const MetricsSnapshot = MetricsStatus.extend({
+  charts: z.array(ChartInfo),
+  series: z.array(SeriesInfo),
+  t: z.array(z.number()),
+  values: z.record(z.string(), z.array(z.number().nullable())),
+  annotations: z.array(Annotation),
+})
+export type MetricsSnapshot = z.infer<typeof MetricsSnapshot>
+
+// ---------------------------------------------------------------------------------------------
+// Experiments (Chaos Toolkit JSON/YAML, process and http providers) and classroom lab packs.
+// Shapes, methods and events in one block; spread into apiMethods and apiEvents below.
+
+/** The biggest experiment file an import accepts (it travels inside one WebSocket frame). */
+export const EXPERIMENT_MAX_CHARS = 512 * 1024
+
+export const ExperimentPhase = z.enum(['hypothesis-before', 'method', 'hypothesis-after', 'rollbacks'])
+export type ExperimentPhase = z.infer<typeof ExperimentPhase>
+
+/** One activity as the learner reads it before running: what runs, and what "normal" means. */
+export const ExperimentActivityView = z.object({
+  name: z.string(),
+  type: z.enum(['probe', 'action']),
+  provider: z.enum(['process', 'http']),
+  /** The command line run in the VM, or "GET http://...". */
+  invocation: z.string(),
+  /** Probes with a tolerance: what is normal, in words ("exit status 0"); otherwise null. */
+  tolerance: z.string().nullable(),
+  pauseBefore: z.number(),
+  pauseAfter: z.number(),
+  timeoutSeconds: z.number(),
+})
+export type ExperimentActivityView = z.infer<typeof ExperimentActivityView>
+
+export const ExperimentView = z.object({
+  id: z.number().int(),
+  fileName: z.string(),
+  title: z.string(),
+  description: z.string().nullable(),
+  importedAt: z.number(),
+  hypothesis: z.object({ title: z.string(), probes: z.array(ExperimentActivityView) }).nullable(),
+  method: z.array(ExperimentActivityView),
+  rollbacks: z.array(ExperimentActivityView),
+  /** Some activity runs a process in the VM, so running needs the VM up and connected. */
+  needsVm: z.boolean(),
+})
+export type ExperimentView = z.infer<typeof ExperimentView>
+
+export const ExperimentRunStatus = z.enum(['running', 'completed', 'failed', 'aborted', 'interrupted'])
+export type ExperimentRunStatus = z.infer<typeof ExperimentRunStatus>
+
+export const ExperimentRunSummary = z.object({
+  id: z.number().int(),
+  /** The imported experiment it ran; null when run from a file by the CLI, or since removed. */
+  experimentId: z.number().int().nullable(),
+  title: z.string(),
+  status: ExperimentRunStatus,
+  deviated: z.boolean(),
+  /** One sentence: how it ended and why. */
+  outcome: z.string(),
+  startedAt: z.number(),
+  endedAt: z.number().nullable(),
+})
+export type ExperimentRunSummary = z.infer<typeof ExperimentRunSummary>
+
+/** A run with its Chaos Toolkit-style journal (null while it runs, or if the app died during it). */
+export const ExperimentRun = ExperimentRunSummary.extend({ journal: z.custom<Journal>().nullable() })
+export type ExperimentRun = z.infer<typeof ExperimentRun>
+
+/** What a running experiment is doing, one event per step of the run. */
+export const ExperimentProgress = z.object({
+  runId: z.number().int(),
+  experimentId: z.number().int().nullable(),
+  kind: z.enum(['started', 'phase-started', 'phase-skipped', 'pause', 'activity-started', 'activity-finished', 'hypothesis', 'finished']),
+  phase: ExperimentPhase.nullable(),
+  /** The activity's place in its phase (0-based), for activity and pause events. */
+  index: z.number().int().nullable(),
+  name: z.string().nullable(),
+  /** activity-finished: it succeeded (within tolerance); hypothesis: met; finished: completed. */
+  ok: z.boolean().nullable(),
+  /** The same, in words. */
+  text: z.string(),
+  /** activity-finished: why it failed, or the tolerance check ("expected ..., observed ..."). */
+  detail: z.string().nullable(),
+  at: z.number(),
+})
+export type ExperimentProgress = z.infer<typeof ExperimentProgress>
+
+/** A folder of labs in the catalogue. */
+export const LabPack = z.object({
+  path: z.string(),
+  /** Comes with the app, or from --labs: not removable from the app. */
+  builtIn: z.boolean(),
+  exists: z.boolean(),
+  labs: z.number().int(),
+  /** Lab folders in it that failed to load (their problems are under the catalogue). */
+  broken: z.number().int(),
+  addedAt: z.number().nullable(),
+})
+export type LabPack = z.infer<typeof LabPack>
+
+const RunRef = z.object({ runId: z.number().int().positive() }).strict()
+const PackPath = z.object({ path: z.string().trim().min(1).max(4096) }).strict()
+
+const experimentMethods = {
+  /** Reads a Chaos Toolkit experiment; refuses it with file:line and a fix for every problem. */
+  'experiments:import': {
+    input: z.object({ fileName: z.string().min(1).max(255), content: z.string().max(4 * EXPERIMENT_MAX_CHARS) }).strict(),
+    output: ExperimentView,
+  },
+  /** Imported experiments and past runs, newest first. */
+  'experiments:list': { input: z.undefined(), output: z.object({ experiments: z.array(ExperimentView), runs: z.array(ExperimentRunSummary) }) },
+  /** Forgets an imported experiment (its past runs stay). */
+  'experiments:remove': { input: z.object({ id: z.number().int().positive() }).strict(), output: z.null() },
+  /** Runs it (process providers in the VM, as root; http from this computer); resolves when it ended. */
+  'experiments:run': { input: z.object({ id: z.number().int().positive() }).strict(), output: ExperimentRun },
+  /** Stops a run: pauses end, the rest is skipped, the rollbacks still run. */
+  'experiments:stop': { input: RunRef, output: z.null() },
+  'experiments:result': { input: RunRef, output: ExperimentRun },
+  /** A run as a Chaos Toolkit-style journal (JSON) or a report (Markdown). */
+  'experiments:journal': { input: z.object({ runId: z.number().int().positive(), format: z.enum(['json', 'markdown']) }).strict(), output: z.object({ fileName: z.string(), content: z.string() }) },
+  /** Lab folders in the catalogue: the app's own, --labs, and the packs the user added. */
+  'packs:list': { input: z.undefined(), output: z.array(LabPack) },
+  /** Adds a folder of labs (a classroom pack); the catalogue reloads (labs:changed). */
+  'packs:add': { input: PackPath, output: z.array(LabPack) },
+  'packs:remove': { input: PackPath, output: z.array(LabPack) },
+} as const
+
+const experimentEvents = {
+  'experiments:progress': ExperimentProgress,
+  /** An experiment was imported or removed, or a run started or ended. */
+  'experiments:changed': z.undefined(),
+} as const
+
 // ---------------------------------------------------------------------------------------------
 // Methods: request/response. `input` is validated on the way in; `output` documents the reply.
 
@@ -280,11 +437,22 @@ export const apiMethods = {
   'lab:predict': { input: z.object({ labId: z.string().min(1).max(100), stepId: z.string().min(1).max(100), text: z.string().min(1).max(2000) }).strict(), output: z.null() },
   /** The lab journal as a report to hand in. */
   'lab:journal': { input: z.object({ id: z.string().min(1).max(100), format: z.enum(['markdown', 'html']) }).strict(), output: z.object({ fileName: z.string(), content: z.string() }) },
+  /** The charts of a lab (null: the VM's default charts) with their history and annotations. */
+  'metrics:snapshot': { input: z.object({ labId: z.string().min(1).max(100).nullable() }).strict(), output: MetricsSnapshot },
+  /** Samples this lab's own series too (null: only the built-in ones); intervalMs 250..60000. */
+  'metrics:configure': { input: z.object({ labId: z.string().min(1).max(100).nullable(), intervalMs: z.number().int().min(250).max(60_000).optional() }).strict(), output: MetricsStatus },
   'faults:list': { input: z.undefined(), output: z.array(LedgerEntry) },
   'faults:inject': { input: z.object({ labId: z.string().min(1).max(100), faultId: z.string().min(1).max(100) }).strict(), output: z.array(LedgerEntry) },
   'faults:revert': { input: z.object({ id: z.string().min(1).max(201) }).strict(), output: z.array(LedgerEntry) },
   /** Reverts every fault, newest first. Always available (the Halt button, Ctrl+Shift+H). */
   'faults:halt-all': { input: z.undefined(), output: z.object({ reverted: z.array(z.string()), failed: z.array(z.object({ id: z.string(), code: z.number().nullable(), stderr: z.string() })) }) },
+  /** The Browser pane: starts the lab's fault-injecting proxy; `url` is what the pane loads. */
+  'browser:open': { input: z.object({ labId: z.string().min(1).max(100) }).strict(), output: z.object({ url: z.string(), target: z.string(), path: z.string() }) },
+  /** What the lab's page reported (oldest first, the newest 2000) and its summary. */
+  'browser:events': { input: z.object({ labId: z.string().min(1).max(100) }).strict(), output: z.object({ events: z.array(PageEvent), summary: PageSummary }) },
+  /** Reloads every page of the lab open through its proxy; `pages` says how many. */
+  'browser:reload': { input: z.object({ labId: z.string().min(1).max(100) }).strict(), output: z.object({ pages: z.number().int() }) },
+  ...experimentMethods,
 } as const
 
 export type MethodName = keyof typeof apiMethods
@@ -296,6 +464,7 @@ export type ApiHandlers = { [M in MethodName]: (input: z.output<(typeof apiMetho
 // Events: pushed from the core to every connected UI. `z.undefined()` marks a bare signal.
 
 export const apiEvents = {
+  ...experimentEvents,
   'labs:changed': z.undefined(),
   'progress:changed': z.object({ labId: z.string() }),
   'settings:changed': Settings,
@@ -310,6 +479,13 @@ export const apiEvents = {
   'lab:phase': LabPhase,
   /** The fault ledger changed (inject, revert, halt, the dead-man's switch seen after reconnect). */
   'faults:changed': z.object({ entries: z.array(LedgerEntry) }),
+  /** One sampler tick (about once a second while the VM is connected). */
+  'metrics:sample': MetricsSample,
+  'metrics:status': MetricsStatus,
+  /** A moment to mark on every chart: a fault injected or reverted, a step passed, a check failed. */
+  'metrics:annotation': Annotation,
+  /** New events from the lab's page in the Browser pane, with the summary after them. */
+  'browser:page': z.object({ labId: z.string(), events: z.array(PageEvent), summary: PageSummary }),
 } as const
 
 export type EventName = keyof typeof apiEvents

@@ -12,9 +12,15 @@ import { TerminalManager } from './terminal/manager'
 import { LabRuntime } from './labs/runtime'
 import { FaultLedger } from './safety/ledger'
 import { DATABASE_FILE, openDatabase, type Db } from './store/database'
-import { JournalRepository, ProgressRepository, SettingsRepository } from './store/repositories'
+import { JournalRepository, MetricSamplesRepository, ProgressRepository, SettingsRepository } from './store/repositories'
 import { journalHtml, journalMarkdown } from './labs/journal'
 import { Emitter, type Disposer } from './util/emitter'
+import { ExperimentService } from './experiments/service'
+import { LabPacks } from './labs/packs'
+import { ExperimentRepository, LabPackRepository } from './store/repositories'
+import { MetricsService, type AnnotationKind } from './metrics/service'
+import { BrowserService } from './browser/service'
+import { localBrowserSources, vmBrowserSources, type BrowserTestTarget } from './browser/sources'
 
 export interface CoreOptions {
   host: AppInfo['host']
@@ -29,6 +35,11 @@ export interface CoreOptions {
   vagrantEnv?: Record<string, string>
   /** Where Vagrant keeps the machine's state; default <dataDir>/vm/.vagrant. */
   vagrantDotfilePath?: string
+  /**
+   * Tests only: the Browser pane shows this local web server instead of the lab's web UI in the
+   * VM, injects the *.js of a local folder and writes the page state to a local folder.
+   */
+  browserTestTarget?: BrowserTestTarget
 }
 
 type CoreEvents = { [E in EventName]: EventPayload<E> }
@@ -41,8 +52,15 @@ export class Core {
   readonly terminals: TerminalManager
   readonly ledger: FaultLedger
   readonly runtime: LabRuntime
+  /** Imported Chaos Toolkit experiments and their runs. */
+  readonly experiments: ExperimentService
+  private readonly packs: LabPacks
+  readonly metrics: MetricsService
+  readonly browser: BrowserService
   private readonly journal: JournalRepository
   private readonly lastCheck = new Map<string, boolean>()
+  /** The step each lab last showed, for step-started marks on the charts. */
+  private readonly stepShown = new Map<string, string>()
   private readonly events = new Emitter<CoreEvents>()
   private readonly disposers: Disposer[] = []
   private catalogue: LoadResult | null = null
@@ -65,6 +83,15 @@ export class Core {
     this.terminals = new TerminalManager(this.sandbox.ssh)
     this.ledger = new FaultLedger(this.sandbox.ssh)
     this.runtime = new LabRuntime(this.sandbox.ssh, this.ledger)
+    this.packs = new LabPacks(new LabPackRepository(this.db), options.labRoots)
+    this.experiments = new ExperimentService(new ExperimentRepository(this.db), {
+      host: { exec: (command, opts) => this.sandbox.ssh.exec(command, { user: 'root', timeoutMs: opts?.timeoutMs }) },
+      vm: () => this.vmReadiness(),
+    })
+    const samples = new MetricSamplesRepository(this.db)
+    samples.pruneOlderThan(14 * 24 * 3_600_000)
+    this.metrics = new MetricsService(this.sandbox.ssh, { samples })
+    this.browser = new BrowserService(options.browserTestTarget ? localBrowserSources(options.browserTestTarget) : vmBrowserSources(this.sandbox.ssh), () => this.ledger.current.map((e) => e.id))
     this.disposers.push(
       this.runtime.on('check', (result) => {
         this.recordCheck(result)
@@ -78,6 +105,13 @@ export class Core {
       this.sandbox.onLog((lines) => this.events.emit('vm:log', { lines })),
       this.terminals.onData((event) => this.events.emit('terminal:data', event)),
       this.terminals.onChanged((event) => this.events.emit('terminal:changed', event)),
+      this.experiments.onProgress((progress) => this.events.emit('experiments:progress', progress)),
+      this.experiments.onChanged(() => this.events.emit('experiments:changed', undefined)),
+      this.metrics.onSample((sample) => this.events.emit('metrics:sample', sample)),
+      this.metrics.onStatus((status) => this.events.emit('metrics:status', status)),
+      this.metrics.onAnnotation((annotation) => this.events.emit('metrics:annotation', annotation)),
+      this.browser.onPage((update) => this.events.emit('browser:page', update)),
+      this.ledger.onChanged((entries) => this.browser.faultsChanged(entries.map((e) => e.id))),
     )
     this.handlers = this.createHandlers()
   }
@@ -97,6 +131,7 @@ export class Core {
   /** Kick off slow background work (the first VM status) without delaying start-up. */
   start(): void {
     void this.sandbox.refresh()
+    this.metrics.start()
   }
 
   /**
@@ -104,6 +139,8 @@ export class Core {
    * the quit hostage; the guest agent's dead-man's switch covers whatever this misses).
    */
   async shutdown(limitMs = 15_000): Promise<void> {
+    // An experiment in flight is stopped first: its rollbacks run while the VM is still there.
+    await this.experiments.shutdown(limitMs)
     if (this.sandbox.ssh.state === 'connected' && this.ledger.current.length > 0) {
       await Promise.race([this.ledger.haltAll('Chaos Lab is quitting').catch(() => undefined), new Promise((r) => setTimeout(r, limitMs))])
     }
@@ -112,8 +149,11 @@ export class Core {
 
   dispose(): void {
     this.disposers.splice(0).forEach((d) => d())
+    this.experiments.dispose()
     this.terminals.dispose()
     this.runtime.dispose()
+    this.metrics.dispose()
+    void this.browser.dispose()
     this.ledger.dispose()
     this.sandbox.dispose()
     this.db.close()
@@ -129,13 +169,36 @@ export class Core {
     this.lastCheck.set(key, result.passingNow)
     if (result.passed) {
       if (this.journal.markDone(result.labId, result.stepId, 'passed', result.at)) {
-        this.progress.recordEvent(result.labId, 'step-passed', { stepId: result.stepId, message: result.message }, result.at)
+        this.timeline(result.labId, 'step-passed', { stepId: result.stepId, message: result.message }, result.at)
         this.events.emit('progress:changed', { labId: result.labId })
       }
     } else if (!result.passingNow && before !== false) {
       this.journal.failedCheck(result.labId, result.stepId)
-      this.progress.recordEvent(result.labId, 'check-failed', { stepId: result.stepId, message: result.message }, result.at)
+      this.timeline(result.labId, 'check-failed', { stepId: result.stepId, message: result.message }, result.at)
     }
+  }
+
+  /**
+   * One moment of a lab's story: recorded for the journal and marked on every chart. The label
+   * is what a chart's marker says, in the learner's words for the lab (titles, not ids).
+   */
+  private timeline(labId: string | null, kind: AnnotationKind, data: Record<string, unknown>, at = Date.now()): void {
+    this.progress.recordEvent(labId, kind === 'halt' ? 'halt-all' : kind, data, at)
+    const lab = labId ? this.labs().labs.find((l) => l.manifest.id === labId) : undefined
+    const step = typeof data['stepId'] === 'string' ? lab?.manifest.steps.find((s) => s.id === data['stepId']) : undefined
+    const faultId = typeof data['faultId'] === 'string' ? data['faultId'] : typeof data['id'] === 'string' ? data['id'].split(':').slice(1).join(':') : undefined
+    const fault = faultId ? lab?.manifest.faults.find((f) => f.id === faultId) : undefined
+    const what = fault?.title ?? faultId ?? step?.title ?? String(data['stepId'] ?? '')
+    const label: Record<AnnotationKind, string> = {
+      'fault-injected': `Injected: ${what}`,
+      'fault-reverted': `Reverted: ${what}`,
+      halt: 'Halt: every fault reverted',
+      'step-started': `Step: ${what}`,
+      'step-passed': `Passed: ${what}`,
+      'step-skipped': `Skipped: ${what}`,
+      'check-failed': `Check failed: ${what}`,
+    }
+    this.metrics.annotate({ at, kind, label: label[kind], labId })
   }
 
   /** The labs that loaded (for the CLI's content tests). */
@@ -144,7 +207,7 @@ export class Core {
   }
 
   private labs(): LoadResult {
-    this.catalogue ??= loadLabs(this.options.labRoots)
+    this.catalogue ??= loadLabs(this.packs.roots())
     return this.catalogue
   }
 
@@ -180,7 +243,7 @@ export class Core {
         version: this.options.version,
         host: this.options.host,
         dataDir: this.options.dataDir,
-        labRoots: this.options.labRoots,
+        labRoots: this.packs.roots(),
       }),
       'labs:list': async () => {
         const { labs, problems } = this.labs()
@@ -196,7 +259,8 @@ export class Core {
           this.progress.setStatus(id, status)
           this.events.emit('progress:changed', { labId: id })
         }
-        return { ...this.summarize(lab, status), steps: lab.steps, faults: lab.manifest.faults.map(({ id, title, target }) => ({ id, title, target })) }
+        const browser = lab.manifest.browser ? { port: lab.manifest.browser.port, path: lab.manifest.browser.path } : null
+        return { ...this.summarize(lab, status), steps: lab.steps, faults: lab.manifest.faults.map(({ id, title, target }) => ({ id, title, target })), browser }
       },
       'labs:set-status': async ({ id, status }) => {
         const lab = this.findLab(id)
@@ -227,16 +291,27 @@ export class Core {
       'terminal:close': async ({ id }) => (this.terminals.close(id), null),
       'lab:setup': async ({ id }) => (await this.runtime.setup(this.findLab(id)), null),
       'lab:cleanup': async ({ id }) => (await this.runtime.cleanup(this.findLab(id)), null),
-      'lab:leave': async ({ id }) => (await this.runtime.leave(this.findLab(id)), null),
+      'lab:leave': async ({ id }) => {
+        await this.runtime.leave(this.findLab(id))
+        await this.browser.close(id)
+        return null
+      },
       'lab:check': ({ labId, stepId }) => this.runtime.check(this.findLab(labId), stepId),
       'lab:watch': async ({ labId, stepId }) => {
         if (stepId === null) this.runtime.unwatch()
         else this.runtime.watch(this.findLab(labId), stepId)
+        // Re-watching after a reconnect is not a new step: mark only a change of step.
+        if (stepId !== null && this.stepShown.get(labId) !== stepId) {
+          this.stepShown.set(labId, stepId)
+          this.timeline(labId, 'step-started', { stepId })
+        }
         return null
       },
       'lab:solve': async ({ labId, stepId }) => {
         await this.runtime.solve(this.findLab(labId), stepId)
-        if (this.journal.markDone(labId, stepId, 'skipped')) this.progress.recordEvent(labId, 'step-skipped', { stepId })
+        // A solve may change what the page gets injected: show the result at once.
+        this.browser.reload(labId)
+        if (this.journal.markDone(labId, stepId, 'skipped')) this.timeline(labId, 'step-skipped', { stepId })
         this.events.emit('progress:changed', { labId })
         return null
       },
@@ -249,24 +324,79 @@ export class Core {
         return null
       },
       'lab:journal': async ({ id, format }) => {
-        const input = { lab: this.findLab(id), steps: this.journal.steps(id), timeline: this.journal.timeline(id), generatedAt: Date.now() }
+        const lab = this.findLab(id)
+        const timeline = this.journal.timeline(id)
+        // The charts over this sitting: from the first thing recorded for the lab, at most the hour the buffers hold.
+        const charts = this.metrics.journalCharts(lab, timeline[0]?.at ?? Date.now() - 3_600_000)
+        const input = { lab, steps: this.journal.steps(id), timeline, generatedAt: Date.now(), charts }
         return format === 'markdown' ? { fileName: `${id}-journal.md`, content: journalMarkdown(input) } : { fileName: `${id}-journal.html`, content: journalHtml(input) }
       },
+      'metrics:snapshot': async ({ labId }) => this.metrics.snapshot(labId === null ? null : this.findLab(labId)),
+      'metrics:configure': async ({ labId, intervalMs }) => {
+        this.metrics.configure(labId === null ? null : this.findLab(labId), intervalMs)
+        return this.metrics.status
+      },
+      'browser:open': async ({ labId }) => {
+        const lab = this.findLab(labId)
+        const declared = lab.manifest.browser
+        if (!declared) throw new AppError({ code: 'bad-request', message: `The lab "${labId}" has no web UI to show.`, fix: 'Only labs with a `browser:` entry in lab.yaml have a Browser pane.' })
+        return this.browser.open(labId, { port: declared.port, path: declared.path, inject: declared.inject ?? null })
+      },
+      'browser:events': async ({ labId }) => (this.findLab(labId), this.browser.events(labId)),
+      'browser:reload': async ({ labId }) => ({ pages: this.browser.reload(labId) }),
       'faults:list': () => this.ledger.refresh(),
       'faults:inject': async ({ labId, faultId }) => {
         await this.runtime.injectFault(this.findLab(labId), faultId)
-        this.progress.recordEvent(labId, 'fault-injected', { faultId })
+        this.timeline(labId, 'fault-injected', { faultId })
         return this.ledger.current
       },
       'faults:revert': async ({ id }) => {
         await this.ledger.revert(id)
-        this.progress.recordEvent(id.split(':')[0] ?? null, 'fault-reverted', { id })
+        this.timeline(id.split(':')[0] ?? null, 'fault-reverted', { id })
         return this.ledger.current
       },
       'faults:halt-all': async () => {
         const report = await this.ledger.haltAll('Halt pressed in Chaos Lab')
-        this.progress.recordEvent(null, 'halt-all', { ...report })
+        this.timeline(null, 'halt', { ...report })
         return report
+      },
+      ...this.experimentHandlers(),
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Experiments and lab packs
+
+  private vmReadiness(): { ready: boolean; reason: string } {
+    const status = this.sandbox.current
+    if (status.state === 'running' && this.sandbox.ssh.state === 'connected') return { ready: true, reason: '' }
+    return { ready: false, reason: status.state === 'running' ? 'it is running, but Chaos Lab is not connected to it yet.' : `it is ${status.state === 'unknown' ? 'not checked yet' : status.state.replace('-', ' ')}.` }
+  }
+
+  private experimentHandlers(): Pick<ApiHandlers, Extract<keyof ApiHandlers, `experiments:${string}` | `packs:${string}`>> {
+    const packs = () => this.packs.list(this.labs())
+    const reloadCatalogue = (): void => {
+      this.catalogue = null
+      this.events.emit('labs:changed', undefined)
+    }
+    return {
+      'experiments:import': async ({ fileName, content }) => this.experiments.import(fileName, content),
+      'experiments:list': async () => this.experiments.list(),
+      'experiments:remove': async ({ id }) => (this.experiments.remove(id), null),
+      'experiments:run': ({ id }) => this.experiments.run(id),
+      'experiments:stop': async ({ runId }) => (this.experiments.stop(runId), null),
+      'experiments:result': async ({ runId }) => this.experiments.result(runId),
+      'experiments:journal': async ({ runId, format }) => this.experiments.journal(runId, format),
+      'packs:list': async () => packs(),
+      'packs:add': async ({ path }) => {
+        this.packs.add(path)
+        reloadCatalogue()
+        return packs()
+      },
+      'packs:remove': async ({ path }) => {
+        this.packs.remove(path)
+        reloadCatalogue()
+        return packs()
       },
     }
   }

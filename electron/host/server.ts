@@ -164,9 +164,12 @@ function serveStatic(root: string, pathname: string, res: ServerResponse): void 
   createReadStream(file).pipe(res)
 }
 
-/** The same policy the Electron window enforces (see renderer/index.html), plus frame-ancestors. */
+/**
+ * The same policy the Electron window enforces (see renderer/index.html), plus frame-ancestors.
+ * frame-src: the Browser pane shows a lab's web UI from the core's proxy on another local port.
+ */
 export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; frame-src http://127.0.0.1:*; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 function refuse(res: ServerResponse, status: number, message: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })

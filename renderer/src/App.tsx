@@ -6,14 +6,20 @@ import { HaltButton } from './lab/HaltButton'
 import { Catalogue } from './views/Catalogue'
 import { LabView } from './views/LabView'
 import { VmPanel } from './views/VmPanel'
+import { ExperimentsView } from './views/Experiments'
+import { LabPacksView } from './views/LabPacks'
 
-type Route = { view: 'catalogue' } | { view: 'lab'; id: string } | { view: 'vm' }
+type Route = { view: 'catalogue' } | { view: 'lab'; id: string } | { view: 'vm' } | { view: 'experiments' } | { view: 'packs' }
 
 const VM_ROUTE = '#/vm'
+const EXPERIMENTS_ROUTE = '#/experiments'
+const PACKS_ROUTE = '#/packs'
 
 // Hash routes work the same from file:// (Electron) and http:// (browser host).
 function readRoute(): Route {
   if (location.hash === VM_ROUTE) return { view: 'vm' }
+  if (location.hash === EXPERIMENTS_ROUTE) return { view: 'experiments' }
+  if (location.hash === PACKS_ROUTE) return { view: 'packs' }
   const match = /^#\/labs\/([a-z0-9-]+)$/.exec(location.hash)
   return match ? { view: 'lab', id: match[1]! } : { view: 'catalogue' }
 }
@@ -88,6 +94,12 @@ export function App(): ReactNode {
           Chaos Lab
         </a>
         <span className="spacer" />
+        <a className="app-bar-link" href={EXPERIMENTS_ROUTE} aria-current={route.view === 'experiments' ? 'page' : undefined} title="Import and run Chaos Toolkit experiments">
+          Experiments
+        </a>
+        <a className="app-bar-link" href={PACKS_ROUTE} aria-current={route.view === 'packs' ? 'page' : undefined} title="Add or remove folders of labs (classroom packs)">
+          Lab packs
+        </a>
         <a className="app-bar-link" href={VM_ROUTE} aria-current={route.view === 'vm' ? 'page' : undefined} title="Lab VM (Ctrl+Shift+V)">
           Lab VM
         </a>
@@ -100,6 +112,8 @@ export function App(): ReactNode {
         {route.view === 'catalogue' && <Catalogue onOpen={openLab} onOpenVm={openVmPanel} />}
         {route.view === 'lab' && <LabView key={route.id} labId={route.id} onBack={backToCatalogue} />}
         {route.view === 'vm' && <VmPanel onBack={backToCatalogue} />}
+        {route.view === 'experiments' && <ExperimentsView onBack={backToCatalogue} />}
+        {route.view === 'packs' && <LabPacksView onBack={backToCatalogue} />}
       </div>
       <StatusBar onShowShortcuts={() => setShowShortcuts(true)} onOpenVm={openVmPanel} />
       {showShortcuts && <ShortcutsDialog onClose={() => setShowShortcuts(false)} />}
@@ -119,6 +133,8 @@ const SHORTCUTS: [string, string][] = [
   ['Ctrl+Shift+H', 'Halt: revert every fault, from anywhere'],
   ['Ctrl+Shift+`', 'New terminal (in a lab)'],
   ['Ctrl+Shift+5', 'Two terminals side by side'],
+  ['Ctrl+Shift+G', 'Show or hide the live charts (in a lab)'],
+  ['Space or P', 'Pause or resume the focused charts; drag to zoom, double-click to reset'],
   ['F6', 'From a terminal back to its tab'],
   ['F2 / Delete', 'Rename / close the focused tab'],
   ['Ctrl+Shift+F', 'Find in the terminal'],

@@ -17,10 +17,10 @@ export interface Host {
   stop(): Promise<void>
 }
 
-export async function startHost(options: { labs?: string[]; dataDir?: string } = {}): Promise<Host> {
+export async function startHost(options: { labs?: string[]; dataDir?: string; env?: Record<string, string> } = {}): Promise<Host> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'chaos-lab-e2e-'))
   const args = [join(REPO_ROOT, 'electron', 'cli', 'main.ts'), 'serve', '--json', '--data-dir', dataDir, ...(options.labs ?? []).flatMap((dir) => ['--labs', dir])]
-  const child = spawn(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
   let stderr = ''
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const url = await new Promise<string>((resolve, reject) => {

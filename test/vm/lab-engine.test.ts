@@ -10,6 +10,7 @@ import { journalToMarkdown, parseExperiment, runExperiment } from '../../electro
 import { testLab } from '../../electron/core/labs/contentTest'
 import { loadLabs } from '../../electron/core/labs/loader'
 import { FaultLedger } from '../../electron/core/safety/ledger'
+import { chromiumPageDriver } from '../../electron/cli/pageDriver'
 import { REPO_ROOT, tempDir } from '../helpers/tmp'
 
 const dotfilePath = process.env.VAGRANT_DOTFILE_PATH
@@ -60,7 +61,10 @@ describe('the lab engine in the VM', () => {
 
   it.each(loadLabs([join(REPO_ROOT, 'labs')]).labs.map((l) => [l.manifest.id, l] as const))('content CI: the app lab %s passes and leaves no fault behind', async (_id, appLab) => {
     const lines: string[] = []
-    const report = await testLab(appLab, core.runtime, core.ledger, (line) => lines.push(line))
+    // Labs with a web UI (monkey-in-the-browser) get their page loaded in headless Chromium on
+    // this machine, through the core's Browser proxy over the SSH port forward, as the pane does.
+    const openPage = chromiumPageDriver(core.browser, { log: (line) => lines.push(line) })
+    const report = await testLab(appLab, core.runtime, core.ledger, (line) => lines.push(line), { openPage })
     console.log(`[engine] lab test ${appLab.manifest.id} (${report.seconds.toFixed(0)} s): ${lines.join(' | ')}`)
     expect(report.problems).toEqual([])
     expect(report.steps.filter((s) => s.status === 'failed')).toEqual([])
@@ -98,6 +102,66 @@ describe('the lab engine in the VM', () => {
     expect(seconds).toBeLessThanOrEqual(status.timeout_seconds + 5)
     expect(await core.ledger.refresh()).toEqual([])
   }, 120_000)
+
+  it('live metrics: CPU rises above 90 % within 3 s of stress --cpu 2 and falls after; a netem fault is marked and raises the lab latency series', async () => {
+    const samples: { t: number; values: Record<string, number | null> }[] = []
+    const annotations: string[] = []
+    const offSample = core.metrics.onSample((s) => samples.push(s))
+    const offMark = core.metrics.onAnnotation((a) => annotations.push(`${a.kind}: ${a.label}`))
+    const waitFor = async (what: string, test: (v: Record<string, number | null>) => boolean, since: number, ms: number): Promise<number> => {
+      const deadline = Date.now() + ms
+      while (Date.now() < deadline) {
+        const hit = samples.find((s) => s.t >= since && test(s.values))
+        if (hit) return hit.t
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      throw new Error(`${what}: not within ${ms} ms; last samples ${JSON.stringify(samples.slice(-3))}`)
+    }
+    try {
+      await core.runtime.setup(lab())
+      unwrap(await core.call('metrics:configure', { labId: 'loopback-latency' }))
+      core.metrics.start()
+      await waitFor('first samples with the lab series', (v) => v['cpu.busy'] !== null && v['page'] !== null, 0, 60_000)
+      expect(core.metrics.status).toMatchObject({ state: 'running', labId: 'loopback-latency' })
+
+      // stress --cpu 2 on the 2 vCPUs: the busy share crosses 90 % within 3 s.
+      // Timed from the moment the command is sent (systemd-run returns once stress runs).
+      const stressStarted = Date.now()
+      await ssh.exec('systemd-run --unit chaos-lab-test-stress --quiet stress --cpu 2 --timeout 25', { user: 'root' })
+      const high = await waitFor('CPU above 90 %', (v) => (v['cpu.busy'] ?? 0) > 90, stressStarted, 10_000)
+      console.log(`[engine] CPU above 90 % ${((high - stressStarted) / 1000).toFixed(1)} s after stress was started`)
+      expect(high - stressStarted).toBeLessThanOrEqual(3000)
+      await ssh.exec('systemctl stop chaos-lab-test-stress', { user: 'root' })
+      const stopped = Date.now()
+      const low = await waitFor('CPU back below 50 %', (v) => (v['cpu.busy'] ?? 100) < 50, stopped, 15_000)
+      console.log(`[engine] CPU below 50 % ${((low - stopped) / 1000).toFixed(1)} s after stress stopped`)
+
+      // A 100 ms netem delay on lo: an annotation at injection, and the page round trip grows
+      // (every packet of the exchange waits 100 ms).
+      await new Promise((r) => setTimeout(r, 3000)) // a few calm samples, without stress
+      const calm = samples.filter((s) => s.t >= low && s.values['page'] !== null).map((s) => s.values['page']!).sort((a, b) => a - b)
+      const before = calm[Math.floor(calm.length / 2)] ?? 0
+      const injected = Date.now()
+      unwrap(await core.call('faults:inject', { labId: 'loopback-latency', faultId: 'slow-loopback' }))
+      expect(annotations).toContain('fault-injected: Injected: 100 ms netem delay')
+      const slowAt = await waitFor('page latency above 200 ms', (v) => (v['page'] ?? 0) > Math.max(200, 2 * before), injected, 20_000)
+      console.log(`[engine] page round trip above 200 ms ${((slowAt - injected) / 1000).toFixed(1)} s after the injection`)
+      const mark = core.metrics.snapshot(lab()).annotations.find((a) => a.kind === 'fault-injected')!
+      expect(Math.abs(mark.at - injected)).toBeLessThan(15_000)
+      unwrap(await core.call('faults:halt-all', undefined))
+      expect(annotations).toContain('halt: Halt: every fault reverted')
+      const halted = Date.now()
+      await waitFor('page latency back under 100 ms', (v) => (v['page'] ?? 1000) < 100, halted, 20_000)
+      console.log(`[engine] page round trip: median ${before.toFixed(1)} ms before the fault; above 200 ms with it; under 100 ms after Halt`)
+      const chart = core.metrics.snapshot(lab()).charts.find((c) => c.title === 'Round trip of a page on lo')
+      expect(chart?.series.map((s) => s.id)).toEqual(['page'])
+    } finally {
+      offSample()
+      offMark()
+      await ssh.exec('systemctl stop chaos-lab-test-stress 2>/dev/null; true', { user: 'root' })
+      await core.runtime.cleanup(lab())
+    }
+  }, 5 * 60_000)
 
   it('runs a Chaos Toolkit experiment imported from disk and writes its journal', async () => {
     const file = join(FIXTURES, 'experiments', 'loopback-stays-fast.yaml')

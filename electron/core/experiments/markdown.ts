@@ -1,7 +1,7 @@
 // A journal as a report a person reads: the outcome first, then the steady state before, the
 // method as a timeline, the steady state after, and the rollbacks, each activity with what it
 // ran, how long it took and, for probes, what was expected and what was observed.
-import type { Journal, Run, SteadyState } from './runner'
+import type { Journal, Run, SteadyState } from './journal'
 import { toleranceMessage } from './tolerance'
 
 export function journalToMarkdown(journal: Journal): string {

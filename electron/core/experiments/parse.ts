@@ -6,9 +6,10 @@
 // (python), unknown tolerance forms, and ${name} references, which are replaced with plain
 // `configuration` (or inline `secrets`) values and refused when their value would come from the
 // environment or a vault of the machine running Chaos Toolkit.
-import { LineCounter, parseDocument } from 'yaml'
+import { LineCounter, isMap, isPair, isScalar as isYamlScalar, isSeq, parseDocument, type Document } from 'yaml'
 import type { z } from 'zod'
 import { AppError } from '../errors'
+import { wouldCutControlChannel } from '../labs/loader'
 import { JsonPathError, parseJsonPath } from './jsonpath'
 import {
   ACTION_KEYS,
@@ -21,14 +22,24 @@ import {
   PROBE_KEYS,
   PROCESS_PROVIDER_KEYS,
   PROCESS_TARGETS,
+  type Activity,
+  type ProcessProvider,
 } from './schema'
 import { compilePattern } from './tolerance'
 
 export interface ExperimentProblem {
   /** Where, e.g. `method[1].provider.type` ("" for the whole document). */
   path: string
+  /** The line in the file (1-based), when the place is in it; absent when it is not known. */
+  line?: number
   message: string
   fix: string
+}
+
+/** `file.yaml:12: method[1].provider.type: message Fix: fix` — one problem on one line. */
+export function formatProblem(fileName: string, problem: ExperimentProblem): string {
+  const place = problem.line ? `${fileName}:${problem.line}` : fileName
+  return `${place}: ${problem.path ? `${problem.path}: ` : ''}${problem.message} Fix: ${problem.fix}`
 }
 
 /** The AppError parseExperiment throws; `problems` has the same lines, structured. */
@@ -38,14 +49,15 @@ export class ExperimentInvalidError extends AppError {
     readonly problems: ExperimentProblem[],
   ) {
     const first = problems[0]!
+    const where = first.line ? ` (line ${first.line})` : ''
     super({
       code: 'lab-invalid',
       message:
         problems.length === 1
-          ? `${fileName} is not a valid experiment: ${first.message}`
-          : `${fileName} is not a valid experiment: ${problems.length} problems, the first: ${first.message}`,
+          ? `${fileName} is not a valid experiment${where}: ${first.message}`
+          : `${fileName} is not a valid experiment: ${problems.length} problems, the first${where}: ${first.message}`,
       fix: problems.length === 1 ? first.fix : 'Fix each problem listed in the details, then load the experiment again.',
-      details: problems.map((p) => `${p.path || fileName}: ${p.message} Fix: ${p.fix}`),
+      details: problems.map((p) => formatProblem(fileName, p)),
     })
     this.name = 'ExperimentInvalidError'
   }
@@ -64,10 +76,10 @@ export function formatPath(path: readonly PathSegment[]): string {
 
 /** Parses and validates an experiment; `fileName` decides JSON or YAML (and names the file in messages). */
 export function parseExperiment(text: string, fileName: string): Experiment {
-  const raw = readDocument(text, fileName)
+  const { raw, lineOf } = readDocument(text, fileName)
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ExperimentInvalidError(fileName, [
-      { path: '', message: 'The file does not contain an experiment (a mapping with title, steady-state-hypothesis, method and rollbacks).', fix: 'Start from an example experiment in the lab documentation.' },
+      { path: '', line: 1, message: 'The file does not contain an experiment (a mapping with title, steady-state-hypothesis, method and rollbacks).', fix: 'Start from an example experiment in the lab documentation.' },
     ])
   }
   const doc = structuredClone(raw) as Record<string, unknown>
@@ -88,32 +100,110 @@ export function parseExperiment(text: string, fileName: string): Experiment {
     }
   }
 
-  if (problems.length > 0) throw new ExperimentInvalidError(fileName, sortByPlace(dedupe(problems)))
+  if (parsed.success) checkControlChannel(parsed.data, problems)
+
+  if (problems.length > 0) {
+    const located = dedupe(problems).map((p) => {
+      const line = lineOf(p.path)
+      return line === null ? p : { ...p, line }
+    })
+    throw new ExperimentInvalidError(fileName, sortByPlace(located))
+  }
   return parsed.data!
 }
 
-function readDocument(text: string, fileName: string): unknown {
+interface ReadDocument {
+  raw: unknown
+  /** The line of the place a problem path names (or of its nearest ancestor in the file). */
+  lineOf: (path: string) => number | null
+}
+
+function readDocument(text: string, fileName: string): ReadDocument {
   const lower = fileName.toLowerCase()
   const json = lower.endsWith('.json') || (!lower.endsWith('.yaml') && !lower.endsWith('.yml') && text.trimStart().startsWith('{'))
+  const lineCounter = new LineCounter()
   if (json) {
+    let raw: unknown
     try {
-      return JSON.parse(text)
+      raw = JSON.parse(text)
     } catch (err) {
       const message = (err as Error).message
-      throw new ExperimentInvalidError(fileName, [{ path: '', message: `JSON syntax error: ${message}`, fix: 'Fix the JSON syntax (a missing comma, quote or brace) at that position.' }])
+      const position = /position (\d+)/.exec(message)
+      const line = position ? text.slice(0, Number(position[1])).split('\n').length : undefined
+      throw new ExperimentInvalidError(fileName, [{ path: '', line, message: `JSON syntax error: ${message}`, fix: 'Fix the JSON syntax (a missing comma, quote or brace) at that position.' }])
     }
+    // JSON is YAML: the YAML parser gives the positions JSON.parse does not keep.
+    const doc = parseDocument(text, { lineCounter, prettyErrors: false })
+    return { raw, lineOf: doc.errors.length === 0 ? (path) => locate(doc, lineCounter, path) : () => null }
   }
-  const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false })
   const error = doc.errors[0]
   if (error) {
     // Only the first: later YAML errors are almost always knock-on effects of it.
     const line = lineCounter.linePos(error.pos[0]).line
     throw new ExperimentInvalidError(fileName, [
-      { path: '', message: `YAML syntax error at line ${line}: ${error.message.split('\n')[0]}`, fix: 'Fix the YAML syntax at this line (indentation, a missing colon or quote).' },
+      { path: '', line, message: `YAML syntax error at line ${line}: ${error.message.split('\n')[0]}`, fix: 'Fix the YAML syntax at this line (indentation, a missing colon or quote).' },
     ])
   }
-  return doc.toJS()
+  return { raw: doc.toJS(), lineOf: (path) => locate(doc, lineCounter, path) }
+}
+
+/** `method[1].provider.type` -> ['method', 1, 'provider', 'type'] */
+function parsePath(path: string): PathSegment[] {
+  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!))
+}
+
+/** The line of the deepest node on `path` that exists in the file: a key's own line for a mapping entry. */
+function locate(doc: Document, lineCounter: LineCounter, path: string): number | null {
+  let node: unknown = doc.contents
+  let offset: number | null = isMap(node) || isSeq(node) ? (node.range?.[0] ?? null) : null
+  for (const segment of parsePath(path)) {
+    if (isMap(node) && typeof segment === 'string') {
+      const pair = node.items.find((item) => isPair(item) && isYamlScalar(item.key) && String(item.key.value) === segment)
+      if (!pair) break
+      offset = (isYamlScalar(pair.key) ? pair.key.range?.[0] : undefined) ?? offset
+      node = pair.value
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment] as { range?: [number, number, number] } | undefined
+      if (!item) break
+      offset = item.range?.[0] ?? offset
+      node = item
+    } else {
+      break
+    }
+  }
+  return offset === null ? null : lineCounter.linePos(offset).line
+}
+
+/**
+ * The safety rule labs follow, applied to imported experiments: a process command that would
+ * cut Chaos Lab's SSH path into the VM (netem on the management NIC, an unscoped DROP) is refused.
+ */
+function checkControlChannel(experiment: Experiment, problems: ExperimentProblem[]): void {
+  const lists: [string, Activity[]][] = [
+    ['steady-state-hypothesis.probes', experiment['steady-state-hypothesis']?.probes ?? []],
+    ['method', experiment.method],
+    ['rollbacks', experiment.rollbacks],
+  ]
+  for (const [where, activities] of lists) {
+    activities.forEach((activity, index) => {
+      if (activity.provider.type !== 'process') return
+      const cut = wouldCutControlChannel(plainCommand(activity.provider))
+      if (!cut) return
+      problems.push({
+        path: `${where}[${index}].provider`,
+        message: `Activity "${activity.name}" ${cut}, which would cut Chaos Lab's SSH connection to the VM.`,
+        fix: 'Apply it on lo, docker0 or a lab network namespace, or filter it so TCP port 22 is never affected.',
+      })
+    })
+  }
+}
+
+/** The command as words, unquoted: what the control-channel rule reads. */
+function plainCommand(provider: ProcessProvider): string {
+  const args = provider.arguments
+  const words = typeof args === 'string' ? [args] : Array.isArray(args) ? args.map(String) : args ? Object.entries(args).flatMap(([k, v]) => (v === null || v === '' ? [k] : [k, String(v)])) : []
+  return [provider.path, ...words].join(' ')
 }
 
 // ---------------------------------------------------------------------------------------------

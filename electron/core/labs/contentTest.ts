@@ -1,6 +1,15 @@
 // Content CI for a lab (`chaos-lab lab test`): against a running VM, set the lab up, then for each
 // step inject its faults through the ledger, run its solve and wait for its check to pass, then
 // clean up, and require an empty fault ledger at the end. Every lab must pass it.
+//
+// A lab with a web UI (`browser:` in lab.yaml) is judged by what its page reports in the Browser
+// pane, so for those the caller provides `openPage`: it loads the lab's page through the core's
+// Browser proxy in a real browser (electron/cli/pageDriver.ts: headless Chromium) from setup to
+// cleanup. As in the app, the page reloads when the lab's faults change (the core does that on
+// every ledger change) and after a solve (as the app's Skip does), so checks see the page as a
+// learner would have it. Steps without a solve (e.g. "look at the page") pass on what loading
+// the page produces, or fail like any other step whose check never passes.
+import { AppError } from '../errors'
 import type { FaultLedger } from '../safety/ledger'
 import type { LoadedLab } from './loader'
 import type { LabRuntime } from './runtime'
@@ -22,17 +31,37 @@ export interface LabTestReport {
   seconds: number
 }
 
+/** The lab's web UI, open in a browser for the lab test. */
+export interface LabPage {
+  /** Loads the lab's pages again, as the app does after Skip (new injected scripts or app code). */
+  reload(): void
+  close(): Promise<void>
+}
+
+export interface ContentTestOptions {
+  /** Opens the lab's page (labs with `browser:`); without it such labs fail with a clear problem. */
+  openPage?: (lab: LoadedLab) => Promise<LabPage>
+}
+
 /** A check that would pass if given time gets its timeout, its hold time and this much more. */
 const CHECK_GRACE_MS = 30_000
 
-export async function testLab(lab: LoadedLab, runtime: LabRuntime, ledger: FaultLedger, onProgress: (line: string) => void = () => undefined): Promise<LabTestReport> {
+export async function testLab(lab: LoadedLab, runtime: LabRuntime, ledger: FaultLedger, onProgress: (line: string) => void = () => undefined, options: ContentTestOptions = {}): Promise<LabTestReport> {
   const started = Date.now()
   const steps: StepOutcome[] = []
   const problems: string[] = []
   const id = lab.manifest.id
+  let page: LabPage | null = null
   try {
     onProgress(`${id}: setup`)
     await runtime.setup(lab)
+    if (lab.manifest.browser) {
+      if (!options.openPage) {
+        throw new AppError({ code: 'bad-request', message: `${id} shows a web UI (browser: in lab.yaml) and its checks read what the page reports, but this lab test has no browser to load it.`, fix: 'Run it with `chaos-lab lab test`, or pass openPage (electron/cli/pageDriver.ts) to testLab.' })
+      }
+      onProgress(`${id}: opening its page in a browser`)
+      page = await options.openPage(lab)
+    }
     for (const step of lab.manifest.steps) {
       const stepStarted = Date.now()
       const outcome = (status: StepOutcome['status'], message: string): void => {
@@ -46,6 +75,9 @@ export async function testLab(lab: LoadedLab, runtime: LabRuntime, ledger: Fault
       try {
         for (const faultId of step.faults) await runtime.injectFault(lab, faultId)
         if (step.solve) await runtime.solve(lab, step.id)
+        // As after Skip in the app. After faults the core has reloaded the page already; once
+        // more here covers a reload sent while the page was between two loads.
+        if (step.solve || step.faults.length > 0) page?.reload()
         const deadline = Date.now() + step.check.timeoutSeconds * 1000 + step.check.holdSeconds * 1000 + CHECK_GRACE_MS
         let last = await runtime.check(lab, step.id)
         while (!last.passed && Date.now() < deadline) {
@@ -58,13 +90,21 @@ export async function testLab(lab: LoadedLab, runtime: LabRuntime, ledger: Fault
       }
     }
   } catch (err) {
-    problems.push(`setup: ${err instanceof Error ? err.message : String(err)}`)
+    problems.push(`setup: ${describe(err)}`)
   } finally {
+    // Before cleanup: a page still open would keep writing its state into the VM.
+    if (page) {
+      try {
+        await page.close()
+      } catch (err) {
+        problems.push(`closing the page: ${describe(err)}`)
+      }
+    }
     try {
       onProgress(`${id}: cleanup`)
       await runtime.cleanup(lab)
     } catch (err) {
-      problems.push(`cleanup: ${err instanceof Error ? err.message : String(err)}`)
+      problems.push(`cleanup: ${describe(err)}`)
     }
     try {
       const left = (await ledger.refresh()).filter((e) => e.id.startsWith(`${id}:`))
@@ -75,4 +115,9 @@ export async function testLab(lab: LoadedLab, runtime: LabRuntime, ledger: Fault
   }
   const passed = problems.length === 0 && steps.every((s) => s.status !== 'failed')
   return { labId: id, passed, steps, problems, seconds: (Date.now() - started) / 1000 }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof AppError) return [err.message, err.fix, ...err.details].filter(Boolean).join(' ')
+  return err instanceof Error ? err.message : String(err)
 }

@@ -9,6 +9,8 @@ export interface JournalInput {
   steps: StepProgressRow[]
   timeline: TimelineRow[]
   generatedAt: number
+  /** Snapshots of the lab's charts over the session (SVG), when samples were recorded. */
+  charts?: { title: string; svg: string; summary: string[] }[]
 }
 
 const time = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')
@@ -50,6 +52,10 @@ export function journalMarkdown(input: JournalInput): string {
       lines.push(`   - Outcome: ${observed ? String(observed.data.message ?? '') : '(no check result yet)'}`)
     }
   })
+  if (input.charts && input.charts.length > 0) {
+    lines.push('', '## Charts', '', 'The HTML report draws these; here, each series over the session (min / median / max).', '')
+    for (const chart of input.charts) lines.push(`- **${chart.title}**: ${chart.summary.join('; ')}`)
+  }
   lines.push('', '## Timeline', '')
   if (timeline.length === 0) lines.push('Nothing recorded yet.')
   for (const row of timeline) lines.push(`- ${time(row.at)}: ${describe(row)}`)
@@ -73,14 +79,14 @@ export function journalHtml(input: JournalInput): string {
   const events = timeline.map((row) => `<li><time>${escape(time(row.at))}</time> ${escape(describe(row))}</li>`).join('\n')
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escape(lab.manifest.title)}: lab journal</title>
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1f2328}h1{font-size:1.6rem}time{color:#57606a;font-variant-numeric:tabular-nums;margin-right:.5rem}dl{margin:.25rem 0 .75rem 1rem}dt{font-weight:600}dd{margin:0 0 .25rem 1rem}</style>
+<style>body{font:15px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1f2328}h1{font-size:1.6rem}time{color:#57606a;font-variant-numeric:tabular-nums;margin-right:.5rem}dl{margin:.25rem 0 .75rem 1rem}dt{font-weight:600}dd{margin:0 0 .25rem 1rem}figure{margin:0 0 1rem}figure svg{max-width:100%;height:auto;border:1px solid #dde1e7;border-radius:6px}</style>
 </head><body>
 <h1>${escape(lab.manifest.title)}: lab journal</h1>
 <p>Generated ${escape(time(input.generatedAt))} by Chaos Lab.</p>
 <h2>Steps</h2><ol>
 ${stepItems}
 </ol>
-<h2>Timeline</h2><ul>
+${input.charts && input.charts.length > 0 ? `<h2>Charts</h2>\n${input.charts.map((c) => `<figure>${c.svg}</figure>`).join('\n')}\n` : ''}<h2>Timeline</h2><ul>
 ${events || '<li>Nothing recorded yet.</li>'}
 </ul>
 </body></html>

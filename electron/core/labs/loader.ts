@@ -37,7 +37,7 @@ export function loadLabs(roots: readonly string[]): LoadResult {
         file: root,
         line: null,
         message: `The lab folder ${root} does not exist.`,
-        fix: 'Pick an existing folder, or remove it from the lab packs in Settings.',
+        fix: 'Connect the drive it is on, or remove the folder from the catalogue: on the Lab packs page (app bar), or from the --labs options.',
       })
       continue
     }

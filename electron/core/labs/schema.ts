@@ -57,6 +57,15 @@ export const StepManifest = z
   })
   .strict()
 
+/** The lab's web UI, shown in the app's Browser pane through the fault-injecting proxy. */
+export const BrowserManifest = z
+  .object({
+    port: z.number().int().min(1).max(65535).describe('Port of the web UI on 127.0.0.1 in the VM (forwarded over SSH)'),
+    path: z.string().regex(/^\//, 'must start with "/"').default('/').describe('The first page, e.g. /'),
+    inject: z.string().regex(/^\//, 'must be an absolute path in the VM').optional().describe('A folder in the VM: its *.js files are injected into every page, in name order (a fault can link a script in, its revert removes it)'),
+  })
+  .strict()
+
 export const LabFile = z
   .object({
     from: z.string().min(1).describe('Path inside the lab\'s files/ folder'),
@@ -77,8 +86,8 @@ export const SeriesManifest = z
     log: z
       .object({
         path: z.string().regex(/^\//, 'must be an absolute path in the VM'),
-        statusField: z.number().int().min(0).max(50).optional().describe('0-based whitespace field with the HTTP status'),
-        latencyField: z.number().int().min(0).max(50).optional().describe('0-based whitespace field with the response time'),
+        statusField: z.union([z.number().int().min(0).max(50), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)]).optional().describe('The HTTP status: a 0-based whitespace field, or a key such as "status" for a status=200 token'),
+        latencyField: z.union([z.number().int().min(0).max(50), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)]).optional().describe('The response time: a 0-based field, or a key such as "time" for a time=0.012 token'),
         latencyUnit: z.enum(['s', 'ms', 'us']).default('s'),
       })
       .strict()
@@ -89,6 +98,11 @@ export const SeriesManifest = z
       .strict()
       .optional()
       .describe('An HTTP GET from inside the VM: gives <id> (latency, ms) and <id>.errors'),
+    tcp: z
+      .object({ host: z.string().min(1).max(100).default('127.0.0.1'), port: z.number().int().min(1).max(65535), every: z.number().min(0.25).max(60).optional(), timeout: z.number().min(0.1).max(60).default(5) })
+      .strict()
+      .optional()
+      .describe('A TCP connect from inside the VM (one round trip, e.g. to a database port): gives <id> (ms) and <id>.errors'),
     systemd: z.object({ unit: z.string().min(1).max(120), every: z.number().min(0.25).max(60).optional() }).strict().optional().describe('A unit: gives <id>.restarts and <id>.active (1 active, 0 not)'),
     cgroup: z.object({ path: z.string().min(1).max(200).describe('Under /sys/fs/cgroup, e.g. system.slice/nginx.service') }).strict().optional().describe('A cgroup v2: gives <id>.cpu (% of one CPU) and <id>.memory (MB)'),
     command: z
@@ -98,7 +112,7 @@ export const SeriesManifest = z
       .describe('A command whose last line starts with a number: gives <id>'),
   })
   .strict()
-  .refine((s) => [s.log, s.http, s.systemd, s.cgroup, s.command].filter(Boolean).length === 1, 'give exactly one source: log, http, systemd, cgroup or command')
+  .refine((s) => [s.log, s.http, s.tcp, s.systemd, s.cgroup, s.command].filter(Boolean).length === 1, 'give exactly one source: log, http, tcp, systemd, cgroup or command')
 
 /** A built-in chart by name, or the lab's own. */
 export const ChartManifest = z.union([
@@ -128,6 +142,7 @@ export const LabManifest = z
     files: z.array(LabFile).default([]).describe('Uploaded to the VM before setup'),
     setup: ScriptRef.optional().describe('Run as root in the VM when the lab starts; must be idempotent'),
     cleanup: ScriptRef.optional().describe('Run as root when the lab ends; undoes setup'),
+    browser: BrowserManifest.optional().describe('A web UI in the VM to show in the Browser pane'),
     faults: z.array(FaultManifest).default([]),
     series: z.array(SeriesManifest).max(16).default([]).describe('Metrics the lab samples in the VM, shown in its charts'),
     charts: z.array(ChartManifest).max(8).default([]).describe('Charts the lab shows; default cpu, memory, load, network'),

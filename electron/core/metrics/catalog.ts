@@ -72,7 +72,7 @@ export function labSeriesInfo(series: LabSeries): SeriesInfo[] {
       { id: `${series.id}.p99`, label: `${t}: p99`, unit: 'ms' },
     ]
   }
-  if (series.http) return [{ id: series.id, label: t, unit: 'ms' }, { id: `${series.id}.errors`, label: `${t}: errors`, unit: '' }]
+  if (series.http || series.tcp) return [{ id: series.id, label: t, unit: 'ms' }, { id: `${series.id}.errors`, label: `${t}: errors`, unit: '' }]
   if (series.systemd) return [{ id: `${series.id}.restarts`, label: `${t}: restarts`, unit: '' }, { id: `${series.id}.active`, label: `${t}: active`, unit: '' }]
   if (series.cgroup) return [{ id: `${series.id}.cpu`, label: `${t}: CPU`, unit: '%' }, { id: `${series.id}.memory`, label: `${t}: memory`, unit: 'MB' }]
   return [{ id: series.id, label: t, unit: series.command?.unit ?? '' }]
@@ -137,6 +137,7 @@ export function samplerConfig(manifest: Pick<LabManifest, 'series'> | null, inte
   const series = (manifest?.series ?? []).map((s) => {
     if (s.log) return { id: s.id, kind: 'log', path: s.log.path, statusField: s.log.statusField ?? -1, latencyField: s.log.latencyField ?? -1, latencyUnit: s.log.latencyUnit }
     if (s.http) return { id: s.id, kind: 'http', url: s.http.url, every: s.http.every ?? intervalSeconds, timeout: s.http.timeout }
+    if (s.tcp) return { id: s.id, kind: 'tcp', host: s.tcp.host, port: s.tcp.port, every: s.tcp.every ?? intervalSeconds, timeout: s.tcp.timeout }
     if (s.systemd) return { id: s.id, kind: 'systemd', unit: s.systemd.unit, every: s.systemd.every ?? Math.max(intervalSeconds, 1) }
     if (s.cgroup) return { id: s.id, kind: 'cgroup', path: s.cgroup.path }
     return { id: s.id, kind: 'command', run: s.command!.run, every: s.command!.every, timeout: s.command!.timeout }

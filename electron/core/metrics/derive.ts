@@ -26,7 +26,7 @@ export type Values = Record<string, number | null>
 
 export interface LabSeriesKind {
   id: string
-  kind: 'log' | 'http' | 'systemd' | 'cgroup' | 'command'
+  kind: 'log' | 'http' | 'tcp' | 'systemd' | 'cgroup' | 'command'
   /** Seconds between probe runs (http, command, systemd): a result older than ~3 of these is stale. */
   every: number
 }
@@ -132,6 +132,7 @@ function deriveLab(series: LabSeriesKind, current: RawSample, prev: RawSample | 
       values[`${id}.p99`] = num(raw?.['p99'])
       return
     }
+    case 'tcp':
     case 'http': {
       const fresh = raw !== null && !stale()
       const ms = fresh ? num(raw['ms']) : null

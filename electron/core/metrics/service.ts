@@ -12,6 +12,7 @@ import { Emitter, type Disposer } from '../util/emitter'
 import { chartsFor, samplerConfig, seriesCatalog, type ChartInfo, type SeriesInfo } from './catalog'
 import { derive, type LabSeriesKind, type RawSample, type Values } from './derive'
 import { SeriesRing, type SeriesData } from './ring'
+import { chartSvg } from './svg'
 
 export type AnnotationKind = 'fault-injected' | 'fault-reverted' | 'halt' | 'step-started' | 'step-passed' | 'step-skipped' | 'check-failed'
 
@@ -43,11 +44,20 @@ export interface MetricsOptions {
   capacity?: number
   /** Run the sampler as this user (default root: lab logs such as nginx's are root's). */
   user?: string
+  /** Where a lab's charted samples are kept for its journal (the store); none: memory only. */
+  samples?: SampleStore
+}
+
+export interface SampleStore {
+  append(labId: string, rows: { at: number; values: Values }[]): void
+  since(labId: string, sinceMs: number): { at: number; values: Values }[]
 }
 
 const MAX_ANNOTATIONS = 500
 const MAX_LINE = 1 << 20
 const RESTART_DELAYS_MS = [1000, 2000, 5000, 10_000]
+/** Samples are written to the store in batches: one transaction every this often. */
+const PERSIST_EVERY_MS = 10_000
 
 type Events = { sample: { t: number; values: Values }; status: MetricsStatus; annotation: Annotation }
 
@@ -66,6 +76,10 @@ export class MetricsService {
   private restartTimer: NodeJS.Timeout | null = null
   private failures = 0
   private readonly disposeSsh: Disposer
+  /** Samples of the current lab's charted series not yet in the store. */
+  private pending: { labId: string; at: number; values: Values }[] = []
+  private charted: string[] = []
+  private persistTimer: NodeJS.Timeout | null = null
 
   constructor(
     private readonly ssh: SshConnection,
@@ -104,11 +118,18 @@ export class MetricsService {
   /** Sample whenever the VM is connected, until stop(). */
   start(): void {
     this.wanted = true
+    if (this.options.samples && !this.persistTimer) {
+      this.persistTimer = setInterval(() => this.flush(), PERSIST_EVERY_MS)
+      this.persistTimer.unref()
+    }
     if (this.ssh.state === 'connected') this.ensureStream()
   }
 
   stop(): void {
     this.wanted = false
+    this.flush()
+    if (this.persistTimer) clearInterval(this.persistTimer)
+    this.persistTimer = null
     if (this.restartTimer) clearTimeout(this.restartTimer)
     this.restartTimer = null
     this.stream?.end()
@@ -123,7 +144,9 @@ export class MetricsService {
       throw new AppError({ code: 'bad-request', message: `A sampling interval of ${intervalMs} ms is out of range.`, fix: 'Pick between 250 ms and 60 s.' })
     }
     const changedInterval = intervalMs !== this.intervalMs
+    this.flush()
     this.lab = lab
+    this.charted = lab ? [...new Set(chartsFor(lab.manifest).flatMap((c) => c.series.map((s) => s.id)))] : []
     this.intervalMs = intervalMs
     // Rates across an interval change would mix two tick lengths: start the pairing afresh.
     if (changedInterval) this.previous = null
@@ -151,6 +174,31 @@ export class MetricsService {
     return this.ring.read(ids, sinceMs)
   }
 
+  /**
+   * The lab's charts since `sinceMs` as SVG snapshots for the journal, with each series' min /
+   * median / max in words for the Markdown report. Empty when nothing was sampled.
+   */
+  journalCharts(lab: LoadedLab, sinceMs: number): { title: string; svg: string; summary: string[] }[] {
+    const labId = lab.manifest.id
+    const marks = this.annotations.filter((a) => a.labId === labId || a.labId === null)
+    this.flush()
+    const stored = this.options.samples?.since(labId, sinceMs)
+    return chartsFor(lab.manifest).flatMap((chart) => {
+      const ids = chart.series.map((s) => s.id)
+      // From the store when there is one (it outlives a restart), else from the live buffers.
+      const data: SeriesData = stored
+        ? { t: stored.map((r) => r.at), values: Object.fromEntries(ids.map((id) => [id, stored.map((r) => r.values[id] ?? null)])) }
+        : this.ring.read(ids, sinceMs)
+      const summary = chart.series.flatMap((s) => {
+        const values = (data.values[s.id] ?? []).filter((v): v is number => v !== null).sort((a, b) => a - b)
+        if (values.length === 0) return []
+        const fmt = (v: number): string => `${Number(v.toFixed(v >= 100 ? 0 : 2))}${s.unit === '%' ? '%' : s.unit ? ` ${s.unit}` : ''}`
+        return [`${s.label} ${fmt(values[0]!)} / ${fmt(values[Math.floor(values.length / 2)]!)} / ${fmt(values.at(-1)!)}`]
+      })
+      return summary.length === 0 ? [] : [{ title: chart.title, svg: chartSvg(chart, data, marks), summary }]
+    })
+  }
+
   /** Every series id known for a lab, with labels and units. */
   catalogue(lab: LoadedLab | null): SeriesInfo[] {
     return [...seriesCatalog(lab?.manifest ?? null).values()]
@@ -168,8 +216,8 @@ export class MetricsService {
   private labKinds(): LabSeriesKind[] {
     return (this.lab?.manifest.series ?? []).map((s) => ({
       id: s.id,
-      kind: s.log ? 'log' : s.http ? 'http' : s.systemd ? 'systemd' : s.cgroup ? 'cgroup' : 'command',
-      every: s.http?.every ?? s.systemd?.every ?? s.command?.every ?? this.intervalMs / 1000,
+      kind: s.log ? 'log' : s.http ? 'http' : s.tcp ? 'tcp' : s.systemd ? 'systemd' : s.cgroup ? 'cgroup' : 'command',
+      every: s.http?.every ?? s.tcp?.every ?? s.systemd?.every ?? s.command?.every ?? this.intervalMs / 1000,
     }))
   }
 
@@ -249,13 +297,38 @@ export class MetricsService {
     this.failures = 0
     if (this.statusValue.state !== 'running') this.setStatus({ state: 'running', error: null })
     this.ring.push(t, values)
+    if (this.lab && this.options.samples) this.pending.push({ labId: this.lab.manifest.id, at: t, values: Object.fromEntries(this.charted.map((id) => [id, values[id] ?? null])) })
     this.events.emit('sample', { t, values })
     return null
   }
 
   private markGap(): void {
     const last = this.ring.lastTime
-    if (last !== null) this.ring.pushGap(last + 1)
+    if (last === null) return
+    this.ring.pushGap(last + 1)
+    if (this.lab && this.options.samples) this.pending.push({ labId: this.lab.manifest.id, at: last + 1, values: {} })
+  }
+
+  /** Writes the pending samples, grouped by lab, in one transaction each. */
+  private flush(): void {
+    const store = this.options.samples
+    if (!store || this.pending.length === 0) return
+    const pending = this.pending
+    this.pending = []
+    const byLab = new Map<string, { at: number; values: Values }[]>()
+    for (const row of pending) {
+      const rows = byLab.get(row.labId) ?? []
+      rows.push({ at: row.at, values: row.values })
+      byLab.set(row.labId, rows)
+    }
+    for (const [labId, rows] of byLab) {
+      try {
+        store.append(labId, rows)
+      } catch (err) {
+        // The charts go on without the journal copy; a full disk must not stop them.
+        console.error(`[metrics] could not store ${rows.length} samples of ${labId}:`, err)
+      }
+    }
   }
 
   private setStatus(patch: Partial<MetricsStatus>): void {

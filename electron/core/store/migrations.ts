@@ -52,4 +52,47 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'imported experiments, their runs, and lab packs',
+    sql: `
+      CREATE TABLE experiments (
+        id          INTEGER PRIMARY KEY,
+        file_name   TEXT NOT NULL,
+        title       TEXT NOT NULL,
+        source      TEXT NOT NULL,            -- the file as imported (JSON or YAML), parsed again to run
+        imported_at INTEGER NOT NULL          -- ms since epoch
+      );
+      CREATE TABLE experiment_runs (
+        id            INTEGER PRIMARY KEY,
+        experiment_id INTEGER REFERENCES experiments (id) ON DELETE SET NULL,
+        title         TEXT NOT NULL,
+        experiment    TEXT NOT NULL,          -- JSON: the parsed experiment that ran
+        status        TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'aborted', 'interrupted')),
+        deviated      INTEGER NOT NULL DEFAULT 0,
+        outcome       TEXT NOT NULL DEFAULT '',
+        journal       TEXT,                   -- JSON: the Chaos Toolkit-style journal, once it ended
+        started_at    INTEGER NOT NULL,
+        ended_at      INTEGER,
+        owner_pid     INTEGER                 -- the process running it, while status is 'running'
+      );
+      CREATE INDEX experiment_runs_by_start ON experiment_runs (started_at);
+      CREATE TABLE lab_packs (
+        path     TEXT PRIMARY KEY,            -- absolute folder of labs the user added
+        added_at INTEGER NOT NULL
+      );
+    `,
+  },
+  {
+    version: 4,
+    name: 'chart samples for the lab journal',
+    sql: `
+      CREATE TABLE metric_samples (
+        lab_id TEXT NOT NULL,
+        at     INTEGER NOT NULL,              -- ms since epoch (the app's clock)
+        data   TEXT NOT NULL                  -- JSON {seriesId: value or null}; {} marks a gap
+      );
+      CREATE INDEX metric_samples_by_lab ON metric_samples (lab_id, at);
+    `,
+  },
 ]

@@ -19,6 +19,8 @@ if ! php -r 'exit(extension_loaded("mysqli") ? 0 : 1);'; then
   exit 1
 fi
 mkdir -p "$STATE"
+# The shop's request log (its pages run as www-data), read by the live charts.
+install -d -o www-data -g www-data "$LAB/log"
 
 # A delay left over from an earlier run would spoil the baseline (only this lab's own tree).
 if tc qdisc show dev lo | grep -q '^qdisc prio 1: root'; then tc qdisc del dev lo root; fi

@@ -16,6 +16,8 @@ import { StepHelp } from '../lab/StepHelp'
 import { StepList } from '../lab/StepList'
 import { TerminalsProvider } from '../terminal/TerminalsProvider'
 import { TerminalWorkspace } from '../terminal/TerminalWorkspace'
+import { ChartsPanel } from '../charts/ChartsPanel'
+import { BrowserPane } from '../browser/BrowserPane'
 
 const pendingLeave = new Map<string, ReturnType<typeof setTimeout>>()
 
@@ -25,6 +27,20 @@ export function LabView({ labId, onBack }: { labId: string; onBack: () => void }
   const { progress } = useLabProgress(labId)
   const [checks, recordCheck] = useCheckResults(labId)
   const [stepIndex, setStepIndex] = useState(0)
+  const [chartsOpen, setChartsOpen] = useState(() => localStorage.getItem('chaos-lab:charts-open') !== 'false')
+  useEffect(() => localStorage.setItem('chaos-lab:charts-open', String(chartsOpen)), [chartsOpen])
+  // Ctrl+Shift+G shows or hides the charts from anywhere in the lab, terminals included: caught
+  // in the capture phase, before xterm turns it into ^G.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent): void => {
+      if (!(event.ctrlKey && event.shiftKey && event.key.toLowerCase() === 'g')) return
+      event.preventDefault()
+      event.stopPropagation()
+      setChartsOpen((open) => !open)
+    }
+    window.addEventListener('keydown', onKey, true)
+    return () => window.removeEventListener('keydown', onKey, true)
+  }, [])
   // Whether the learner has picked a step yet; until then, opening the lab resumes at its
   // first step that is not done.
   const picked = useRef(false)
@@ -106,7 +122,21 @@ export function LabView({ labId, onBack }: { labId: string; onBack: () => void }
         <LabBar labId={labId} allDone={allDone} />
       </header>
       <TerminalsProvider labId={labId}>
-        <SplitPane id="lab" label="Resize steps and workspace" left={stepsPane} right={<TerminalWorkspace />} />
+        <SplitPane
+          id="lab"
+          label="Resize steps and workspace"
+          left={stepsPane}
+          right={
+            <div className={`workspace-column${chartsOpen ? ' with-charts' : ''}`}>
+              {detail.browser && <BrowserPane labId={labId} />}
+              <TerminalWorkspace />
+              <button type="button" className="charts-toggle ghost small" onClick={() => setChartsOpen((o) => !o)} aria-expanded={chartsOpen} title="Show or hide the live charts (Ctrl+Shift+G)" data-testid="charts-toggle">
+                {chartsOpen ? '▾ Hide charts' : '▸ Live charts'}
+              </button>
+              {chartsOpen && <ChartsPanel labId={labId} />}
+            </div>
+          }
+        />
       </TerminalsProvider>
     </main>
   )

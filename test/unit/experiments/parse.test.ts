@@ -22,7 +22,7 @@ function problemsOf(text: string, fileName: string): ExperimentInvalidError {
     expect(invalid.code).toBe('lab-invalid')
     // Every problem is in the details too, with its place and its fix.
     expect(invalid.details).toHaveLength(invalid.problems.length)
-    invalid.problems.forEach((p, i) => expect(invalid.details[i]).toBe(`${p.path || fileName}: ${p.message} Fix: ${p.fix}`))
+    invalid.problems.forEach((p, i) => expect(invalid.details[i]).toBe(`${p.line ? `${fileName}:${p.line}` : fileName}: ${p.path ? `${p.path}: ` : ''}${p.message} Fix: ${p.fix}`))
     return invalid
   }
   throw new Error('expected the experiment to be refused')
@@ -105,12 +105,13 @@ describe('parseExperiment refuses, naming the place and the fix', () => {
     expect(error.problems).toEqual<ExperimentProblem[]>([
       {
         path: 'method[0].provider.type',
+        line: 20,
         message:
           'Activity "terminate-one-front-pod" uses the python provider (chaosk8s.pod.actions.terminate_pods): the python provider runs Python code inside Chaos Toolkit\'s own process, and Chaos Lab runs experiments without Chaos Toolkit.',
         fix: 'Rewrite it as a process provider running a script in the VM, e.g. provider: {type: process, path: python3, arguments: [/home/vagrant/check.py]}.',
       },
     ])
-    expect(error.message).toBe(`python-provider.json is not a valid experiment: ${error.problems[0]!.message}`)
+    expect(error.message).toBe(`python-provider.json is not a valid experiment (line 20): ${error.problems[0]!.message}`)
     expect(error.fix).toBe(error.problems[0]!.fix)
   })
 
@@ -129,18 +130,20 @@ describe('parseExperiment refuses, naming the place and the fix', () => {
     expect(error.problems).toEqual([
       {
         path: 'steady-state-hypothesis.probes[0].provider.headers.Authorization',
+        line: 25,
         message:
           'Activity "admin-api-answers" uses ${api_token}, but the secret "api_token" (secrets.admin.api_token) comes from the environment variable ADMIN_API_TOKEN of the machine running the experiment, which Chaos Lab does not read.',
         fix: 'Use a value the lab can see: put it under configuration, e.g. configuration: {api_token: "..."} (lab secrets are not secret in the VM anyway).',
       },
       {
         path: 'method[0].provider.arguments[2]',
+        line: 32,
         message:
           'Activity "stop-auth-service" uses ${region}, but the configuration "region" comes from the environment variable AWS_REGION of the machine running the experiment, which Chaos Lab does not read.',
         fix: 'Give "region" a plain value under configuration, e.g. region: "<the value>".',
       },
     ])
-    expect(error.message).toMatch(/^env-secret\.yaml is not a valid experiment: 2 problems, the first: Activity "admin-api-answers" uses \$\{api_token\}/)
+    expect(error.message).toMatch(/^env-secret\.yaml is not a valid experiment: 2 problems, the first \(line 25\): Activity "admin-api-answers" uses \$\{api_token\}/)
   })
 
   it('a vault secret when it is used (and not when it is not)', () => {
@@ -161,6 +164,9 @@ describe('parseExperiment refuses, naming the place and the fix', () => {
       'method[2].background',
       'rollbacks[0].ref',
     ])
+    // Each at the line of the key (or list item) to fix.
+    expect(error.problems.map((p) => p.line)).toEqual([2, 11, 5, 16, 19, 22, 27])
+    expect(error.details[0]).toMatch(/^many-problems\.yaml:2: steady_state_hypothesis: Unknown key "steady_state_hypothesis"/)
     const byPath = Object.fromEntries(error.problems.map((p) => [p.path, p]))
     expect(byPath['steady_state_hypothesis']!.fix).toMatch(/Did you mean "steady-state-hypothesis"\?/)
     expect(byPath['method[0].provider.argumnets']!.fix).toMatch(/Did you mean "arguments"\?/)
@@ -169,7 +175,7 @@ describe('parseExperiment refuses, naming the place and the fix', () => {
     expect(byPath['method[1].provider.url']!.message).toBe('method[1].provider.url must be an http:// or https:// address.')
     expect(byPath['method[2].background']!.message).toBe('Activity "in-background" runs in the background; Chaos Lab runs activities one after another.')
     expect(byPath['rollbacks[0].ref']!.message).toBe('The activity at rollbacks[0] refers to "no-such-activity", but no activity with that name is declared in this experiment.')
-    expect(error.message).toMatch(/^many-problems\.yaml is not a valid experiment: 7 problems, the first: /)
+    expect(error.message).toMatch(/^many-problems\.yaml is not a valid experiment: 7 problems, the first \(line 2\): Unknown key/)
     expect(error.fix).toBe('Fix each problem listed in the details, then load the experiment again.')
   })
 
@@ -214,8 +220,28 @@ describe('parseExperiment refuses, naming the place and the fix', () => {
 
   it('syntax errors, with the position', () => {
     expect(problemsOf('{"title": "t",, }', 'broken.json').problems[0]!.message).toMatch(/^JSON syntax error: /)
+    const json = problemsOf('{\n  "title": "t",\n  "method": []\n  "rollbacks": []\n}\n', 'broken.json')
+    expect(json.problems[0]!.line).toBe(4)
+    expect(json.message).toMatch(/^broken\.json is not a valid experiment \(line 4\): JSON syntax error/)
     const yaml = problemsOf('title: t\nmethod:\n  - type: action\n   name: x\n', 'broken.yaml')
     expect(yaml.problems[0]!.message).toMatch(/^YAML syntax error at line \d+: /)
+    expect(yaml.problems[0]!.line).toBe(Number(/line (\d+)/.exec(yaml.problems[0]!.message)![1]))
+  })
+
+  it('a process command that would cut the SSH connection to the VM, in any argument form; the same on lo is fine', () => {
+    const netem = (dev: string) => ({ type: 'action', name: `netem-${dev}`, provider: { type: 'process', path: 'tc', arguments: `qdisc add dev ${dev} root netem loss 100%` } })
+    const drop = { type: 'action', name: 'drop-all', provider: { type: 'process', path: 'iptables', arguments: ['-A', 'INPUT', '-j', 'DROP'] } }
+    const viaShell = { type: 'action', name: 'via-sh', provider: { type: 'process', path: 'sh', arguments: { '-c': 'tc qdisc replace dev eth0 root netem delay 2s' } } }
+    const error = problemsOf(minimal([netem('eth0'), drop], { rollbacks: [viaShell] }), 'cut.json')
+    expect(error.problems.map((p) => [p.path, p.line])).toEqual([
+      ['method[0].provider', 1],
+      ['method[1].provider', 1],
+      ['rollbacks[0].provider', 1],
+    ])
+    expect(error.problems[0]!.message).toBe('Activity "netem-eth0" changes the queueing discipline of eth0, which would cut Chaos Lab\'s SSH connection to the VM.')
+    expect(error.problems[1]!.message).toMatch(/drops or rejects traffic without limiting it to a port/)
+    expect(error.problems[0]!.fix).toMatch(/on lo, docker0 or a lab network namespace/)
+    expect(() => parseExperiment(minimal([netem('lo'), { ...drop, provider: { ...drop.provider, arguments: ['-A', 'INPUT', '-p', 'tcp', '--dport', '8080', '-j', 'DROP'] } }]), 'ok.json')).not.toThrow()
   })
 })
 

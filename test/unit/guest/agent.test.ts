@@ -411,3 +411,44 @@ describe('chaos-lab-agent daemon (dead-man\'s switch)', SLOW, () => {
     expect(daemon.stderr()).toBe('')
   })
 })
+
+describe('sample: the metrics stream', () => {
+  it('prints one JSON line per tick with the raw counters, reports bad configuration, follows a reconfiguration and ends with stdin', async () => {
+    const child = spawn(PYTHON, [AGENT, 'sample'], { stdio: ['pipe', 'pipe', 'pipe'] })
+    children.add(child)
+    const lines: Record<string, unknown>[] = []
+    let buffered = ''
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString()
+      const parts = buffered.split('\n')
+      buffered = parts.pop()!
+      for (const part of parts) lines.push(JSON.parse(part))
+    })
+    const until = async (test: () => boolean, ms = 10_000): Promise<void> => {
+      const deadline = Date.now() + ms
+      while (!test()) {
+        if (Date.now() > deadline) throw new Error(`timed out; lines: ${JSON.stringify(lines.slice(-2))}`)
+        await sleep(50)
+      }
+    }
+    child.stdin!.write(JSON.stringify({ interval: 0.25, series: [{ id: 'Bad Id', kind: 'command', run: 'true' }, { id: 'odd', kind: 'nope' }] }) + '\n')
+    await until(() => lines.some((l) => Array.isArray(l['problems'])))
+    const withProblems = lines.find((l) => Array.isArray(l['problems']))!
+    expect(withProblems['problems']).toEqual(["series id 'Bad Id' is not valid", "series odd: unknown kind 'nope'"])
+    const first = lines[0]!
+    expect((first['cpu'] as number[]).length).toBe(8)
+    expect(first['load']).toHaveLength(3)
+    expect((first['mem'] as number[])[0]).toBeGreaterThan(0)
+    expect(first['procs']).toBeGreaterThan(1)
+    // A quarter-second tick: four or five lines a second, in sequence.
+    const count = lines.length
+    await sleep(1100)
+    expect(lines.length - count).toBeGreaterThanOrEqual(3)
+    expect(lines.map((l) => l['seq'])).toEqual(lines.map((_, i) => i))
+    child.stdin!.write(JSON.stringify({ interval: 0.25, series: [{ id: 'answer', kind: 'command', run: 'echo 7', every: 0.25 }] }) + '\n')
+    await until(() => (lines.at(-1)?.['lab'] as Record<string, { value?: number }> | undefined)?.['answer']?.value === 7)
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    child.stdin!.end()
+    expect(await exited).toBe(0)
+  }, 30_000)
+})

@@ -9,6 +9,8 @@ import { join } from 'node:path'
 import { LabManifest } from '../../../electron/core/labs/schema'
 import type { LoadedLab } from '../../../electron/core/labs/loader'
 import { MetricsService } from '../../../electron/core/metrics/service'
+import { openDatabase } from '../../../electron/core/store/database'
+import { MetricSamplesRepository } from '../../../electron/core/store/repositories'
 import { SshConnection } from '../../../electron/core/sandbox/sshConnection'
 import { startTestSshd, type TestSshd } from '../../helpers/sshd'
 import { REPO_ROOT, tempDir } from '../../helpers/tmp'
@@ -118,10 +120,45 @@ describe('MetricsService with the real sampler', () => {
       expect(firstAfter).toBeGreaterThan(lastBefore + 1)
       expect(rows.slice(lastBefore + 1, firstAfter).every((r) => r.page === null)).toBe(true)
       expect(rows[firstAfter]!.t - rows[lastBefore]!.t).toBeGreaterThan(1000)
+
+      // The journal's snapshot of the same chart: an SVG with the series drawn (two runs: the gap
+      // breaks the line), the mark, and each series summarised for the Markdown report.
+      metrics.annotate({ at: rows[lastBefore]!.t, kind: 'fault-injected', label: 'Injected: slow page', labId: 'metrics-test' })
+      const [journalChart] = metrics.journalCharts(theLab, 0)
+      expect(journalChart!.title).toBe('Latency')
+      expect((journalChart!.svg.match(/<path d="M[^"]*M/g) ?? []).length).toBeGreaterThanOrEqual(1)
+      expect(journalChart!.svg).toContain('<title>Injected: slow page</title>')
+      expect(journalChart!.summary[0]).toMatch(/^page [\d.]+ ms \/ [\d.]+ ms \/ [\d.]+ ms$/)
     } finally {
       metrics.dispose()
     }
   }, 60_000)
+
+  it("keeps the lab's charted samples in SQLite, so the journal has its charts after a restart", async () => {
+    const db = openDatabase(join(work.path, 'samples.sqlite'))
+    const theLab = lab((http.address() as AddressInfo).port)
+    try {
+      const first = new MetricsService(ssh, { agent: ['/usr/bin/python3', AGENT], samples: new MetricSamplesRepository(db) })
+      first.configure(theLab, 250)
+      first.start()
+      await waitForSample(first, (v) => v['page'] !== null, 15_000)
+      await waitForSample(first, (v) => v['page'] !== null, 5_000)
+      first.dispose() // flushes what is pending
+      const rows = db.prepare("SELECT count(*) AS n FROM metric_samples WHERE lab_id = 'metrics-test'").get() as { n: number }
+      expect(rows.n).toBeGreaterThanOrEqual(2)
+      // Only the series the lab charts are stored, not all 25 built-in ones.
+      const one = JSON.parse((db.prepare('SELECT data FROM metric_samples WHERE lab_id = ? ORDER BY at DESC LIMIT 1').get('metrics-test') as { data: string }).data)
+      expect(Object.keys(one).sort()).toEqual(['page', 'web.p99'])
+
+      const restarted = new MetricsService(ssh, { agent: ['/usr/bin/python3', AGENT], samples: new MetricSamplesRepository(db) })
+      const [chart] = restarted.journalCharts(theLab, 0)
+      expect(chart!.title).toBe('Latency')
+      expect(chart!.svg).toContain('<path d="M')
+      restarted.dispose()
+    } finally {
+      db.close()
+    }
+  }, 40_000)
 
   it('keeps annotations for every chart and filters them by lab', async () => {
     const metrics = new MetricsService(ssh, { agent: ['/usr/bin/python3', AGENT] })

@@ -102,6 +102,31 @@ test('first start from the banner: real progress, phase, elapsed time and log; a
     await expect(phase).toContainText('Ready', { timeout: 5 * 60_000 })
     await expect(phase).toHaveAttribute('data-look', 'done')
 
+    // The live charts: the lab's own chart next to the default CPU one, fed by the VM's sampler.
+    const charts = page.getByTestId('charts-panel')
+    const chartState = charts.getByTestId('metrics-state')
+    await expect(chartState).toHaveText('live', { timeout: 60_000 })
+    const cpuChart = charts.locator('figure', { hasText: 'CPU' })
+    const rttChart = charts.locator('figure', { hasText: 'Round trip of a page on lo' })
+    await expect(rttChart.locator('canvas')).toBeVisible()
+    await expect.poll(() => rttChart.getByTestId('chart-latest').innerText(), { timeout: 30_000 }).toMatch(/^\d+(\.\d+)? ms$/)
+    const firstCpu = await cpuChart.getByTestId('chart-latest').innerText()
+    await expect.poll(() => cpuChart.getByTestId('chart-latest').innerText(), { timeout: 20_000, message: 'the CPU chart updates live' }).not.toBe(firstCpu)
+    // Pause freezes the view; dragging across a chart zooms (and stops following); Live returns.
+    await charts.getByTestId('charts-pause').click()
+    await expect(chartState).toHaveText('paused')
+    await charts.getByTestId('charts-pause').click()
+    await expect(chartState).toHaveText('live')
+    const over = rttChart.locator('.u-over')
+    const box = (await over.boundingBox())!
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2)
+    await page.mouse.down()
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 })
+    await page.mouse.up()
+    await expect(chartState).toHaveText('zoomed')
+    await charts.getByTestId('charts-pause').click()
+    await expect(chartState).toHaveText('live')
+
     // Step 2: a continuous check that must hold for 2 s. Failing first: no note yet.
     await page.locator('.step-list').getByRole('button', { name: /Write down what you saw/ }).click()
     await expect(page.getByTestId('step-number')).toHaveText('Step 2 of 2')
@@ -141,6 +166,9 @@ test('first start from the banner: real progress, phase, elapsed time and log; a
     await expect(page.getByRole('button', { name: 'Revert: 100 ms netem delay (lo)' })).toBeVisible()
     await expect(panel).toHaveAttribute('data-look', 'pass', { timeout: 60_000 })
     await expect(panel.getByTestId('check-message')).toContainText('the delay is in place')
+    // The charts mark the injection and the lab's latency series shows the delay.
+    await expect(charts.getByTestId('chart-marks')).toContainText('Injected: 100 ms netem delay')
+    await expect.poll(async () => parseFloat(await rttChart.getByTestId('chart-latest').innerText()), { timeout: 30_000, message: 'the page round trip grows' }).toBeGreaterThan(200)
     await page.screenshot({ path: join(ARTIFACTS, 'vm-lab-fault-injected.png') })
 
     // Halt: back to neutral, and the toast says what was reverted.
@@ -148,6 +176,9 @@ test('first start from the banner: real progress, phase, elapsed time and log; a
     await expect(halt).toHaveAttribute('data-count', '0', { timeout: 60_000 })
     await expect(halt).not.toHaveClass(/active/)
     await expect(page.getByTestId('toast').filter({ hasText: 'Halt: reverted 1 fault' })).toContainText('100 ms netem delay (lo)')
+    await expect(charts.getByTestId('chart-marks')).toContainText('Halt: every fault reverted')
+    await expect.poll(async () => parseFloat(await rttChart.getByTestId('chart-latest').innerText()), { timeout: 30_000, message: 'the round trip falls after Halt' }).toBeLessThan(100)
+    await page.screenshot({ path: join(ARTIFACTS, 'vm-lab-charts-after-halt.png') })
     await expect(page.getByRole('button', { name: 'Inject: 100 ms netem delay (lo)' })).toBeVisible()
 
     // Finish: cleanup runs; with every step passed the lab counts as completed.

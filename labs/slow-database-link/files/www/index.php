@@ -22,6 +22,13 @@ $categoryCount = max(1, min(8, (int) ($_GET['categories'] ?? 6)));
 $useJoin = ($_GET['join'] ?? '') === '1';
 $queries = 0;
 
+// One line per request in the shop's request log (status, time, queries), like a real app's:
+// Chaos Lab's live charts read it. Written at shutdown, so error pages are counted too.
+register_shutdown_function(static function () use ($started, &$queries): void {
+    $line = sprintf("status=%d ms=%.1f queries=%d\n", http_response_code() ?: 200, (hrtime(true) - $started) / 1e6, $queries);
+    @file_put_contents(__DIR__ . '/../log/requests.log', $line, FILE_APPEND | LOCK_EX);
+});
+
 mysqli_report(MYSQLI_REPORT_ERROR | MYSQLI_REPORT_STRICT);
 try {
     $db = new mysqli(DB_HOST, DB_USER, DB_PASS, DB_NAME, DB_PORT);
