@@ -3,51 +3,15 @@
 // from its buffer through the element's readBuffer() hook rather than from the DOM.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Locator, Page } from '@playwright/test'
+import type { Locator } from '@playwright/test'
 import { expect, REPO_ROOT, test } from './host'
+import { bufferText, expectInTerminal, FLOOD_PIPE, openHostShellFromEmptyState, openLab, PROMPT_TIMEOUT, startFrameGapProbe, stopFrameGapProbe, waitForPrompt } from './terminals'
 
 const ARTIFACTS = join(REPO_ROOT, 'artifacts')
 mkdirSync(ARTIFACTS, { recursive: true })
 
-const LAB = '#/labs/how-processes-die'
-/** Bash on this machine takes a few seconds to print its first prompt (its rc files). */
-const PROMPT_TIMEOUT = 30_000
-
-type TerminalElement = HTMLElement & { readBuffer(lastRows?: number): string }
-
-/** The terminal's text: all of it, or its last `lastRows` rows. */
-function bufferText(terminal: Locator, lastRows?: number): Promise<string> {
-  return terminal.evaluate((element, rows) => (element as TerminalElement).readBuffer(rows), lastRows)
-}
-
-async function expectInTerminal(terminal: Locator, pattern: RegExp, timeout = 15_000, lastRows?: number): Promise<void> {
-  await expect.poll(() => bufferText(terminal, lastRows), { timeout, message: `terminal shows ${pattern}` }).toMatch(pattern)
-}
-
-/** Waits for the shell's prompt at the end of the buffer (bash's "# " or "$ "). */
-async function waitForPrompt(terminal: Locator): Promise<void> {
-  await expectInTerminal(terminal, /[#$]$/, PROMPT_TIMEOUT)
-}
-
 async function size(terminal: Locator): Promise<{ cols: number; rows: number }> {
   return { cols: Number(await terminal.getAttribute('data-cols')), rows: Number(await terminal.getAttribute('data-rows')) }
-}
-
-async function openLab(page: Page, url: string): Promise<void> {
-  await page.goto(new URL(LAB, url).toString())
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('How processes die')
-}
-
-async function openHostShellFromEmptyState(page: Page): Promise<Locator> {
-  const empty = page.getByTestId('terminal-empty')
-  await expect(empty).toBeVisible()
-  await empty.getByRole('button', { name: 'Open host shell' }).click()
-  const terminal = page.locator('[data-testid="terminal"]:visible')
-  await expect(terminal).toHaveCount(1)
-  await expect(terminal).toHaveAttribute('data-attached', 'true')
-  await expect(terminal.locator('textarea')).toBeFocused()
-  await waitForPrompt(terminal)
-  return terminal
 }
 
 test('a host shell opens from the empty state, runs what is typed and follows its size; two side by side', async ({ page, host }) => {
@@ -263,28 +227,13 @@ test('a flood of output streams through without freezing the page', async ({ pag
   const terminal = await openHostShellFromEmptyState(page)
 
   // The longest time between two animation frames while the flood runs.
-  await page.evaluate(() => {
-    const state = { maxGap: 0, frames: 0, running: true }
-    ;(window as unknown as { rafProbe: typeof state }).rafProbe = state
-    let last = performance.now()
-    const loop = (now: number): void => {
-      state.maxGap = Math.max(state.maxGap, now - last)
-      state.frames++
-      last = now
-      if (state.running) requestAnimationFrame(loop)
-    }
-    requestAnimationFrame(loop)
-  })
+  await startFrameGapProbe(page)
   const started = Date.now()
-  await page.keyboard.type("head -c 50000000 /dev/zero | tr '\\0' 'x' | fold -w 200; echo; echo flood-done\n")
+  await page.keyboard.type(`${FLOOD_PIPE}; echo; echo flood-done\n`)
   // (Only the last rows: reading the whole scrollback every poll would load the page itself.)
   await expectInTerminal(terminal, /^flood-done$/m, 180_000, 20)
   const seconds = (Date.now() - started) / 1000
-  const probe = await page.evaluate(() => {
-    const state = (window as unknown as { rafProbe: { maxGap: number; frames: number; running: boolean } }).rafProbe
-    state.running = false
-    return state
-  })
+  const probe = await stopFrameGapProbe(page)
   const figures = `50 MB in ${seconds.toFixed(1)} s (${(50 / seconds).toFixed(1)} MB/s); longest gap between frames ${probe.maxGap.toFixed(0)} ms over ${probe.frames} frames; renderer ${await terminal.getAttribute('data-renderer')}`
   console.log(`flood: ${figures}`)
   testInfo.annotations.push({ type: 'flood', description: figures })

@@ -161,7 +161,8 @@ export function LiveChart(props: {
         ...chart.series.map((s, i) => ({
           label: s.label,
           stroke: colors.series[i % colors.series.length],
-          width: 1.5,
+          // 1 px: without GPU raster, fractional-width anti-aliased lines cost ~10x the painting (bench)
+          width: 1,
           spanGaps: false,
           points: { show: false },
           value: (_u: uPlot, v: number | null) => formatValue(v, s.unit),
