@@ -40,6 +40,18 @@ export function formatValue(value: number | null | undefined, unit: string): str
   return unit === '%' ? `${text}%` : unit ? `${text} ${unit}` : text
 }
 
+/**
+ * The x range while following: the newest `window` seconds, but not before the first sample
+ * (a chart that just started fills from the left instead of hugging the right edge), and never
+ * less than 30 s wide.
+ */
+function followRange(times: number[], window: number): { min: number; max: number } {
+  const last = times[times.length - 1] ?? Date.now() / 1000
+  const first = times[0] ?? last
+  const min = Math.min(Math.max(first, last - window), last - 30)
+  return { min, max: Math.max(last, min + 30) }
+}
+
 function formatTick(value: number, unit: string): string {
   const text = Number.isInteger(value) ? String(value) : Math.abs(value) >= 10 ? value.toFixed(0) : String(Number(value.toPrecision(2)))
   return unit === '%' ? `${text}%` : unit ? `${text} ${unit}` : text
@@ -148,10 +160,11 @@ export function LiveChart(props: {
           stroke: colors.axis,
           grid: { stroke: colors.grid, width: 1 },
           ticks: { stroke: colors.grid },
+          space: 70,
           // Clock times only (no date line): seconds while the window is short.
           values: (u, splits) => {
             const span = (u.scales['x']?.max ?? 0) - (u.scales['x']?.min ?? 0)
-            return splits.map((v) => new Date(v * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: span <= 600 ? '2-digit' : undefined }))
+            return splits.map((v) => new Date(v * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: span <= 600 ? '2-digit' : undefined, hour12: false }))
           },
         },
         { stroke: colors.axis, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid }, size: 60, values: (_u, splits) => splits.map((v) => formatTick(v, unit)) },
@@ -182,8 +195,7 @@ export function LiveChart(props: {
       plot.batch(() => {
         plot.setData(store.data(ids) as uPlot.AlignedData, false)
         if (followingRef.current) {
-          const last = store.t[store.t.length - 1] ?? Date.now() / 1000
-          plot.setScale('x', { min: last - windowRef.current, max: last })
+          plot.setScale('x', followRange(store.t, windowRef.current))
         } else {
           plot.redraw(false)
         }
@@ -208,10 +220,9 @@ export function LiveChart(props: {
   useEffect(() => {
     const plot = plotRef.current
     if (!plot || !following) return
-    const last = store.t[store.t.length - 1] ?? Date.now() / 1000
     plot.batch(() => {
       plot.setData(store.data(ids) as uPlot.AlignedData, false)
-      plot.setScale('x', { min: last - windowSeconds, max: last })
+      plot.setScale('x', followRange(store.t, windowSeconds))
     })
   }, [following, windowSeconds])
 
