@@ -14,7 +14,7 @@ import { JournalRepository, ProgressRepository } from '../electron/core/store/re
 import { startTestSshd } from '../test/helpers/sshd'
 import { REPO_ROOT, tempDir } from '../test/helpers/tmp'
 import { browserRows } from './browser'
-import { measureSamplerCost } from './sampler'
+import { measureSamplerCost, sessionCgroup } from './sampler'
 
 export interface Row {
   figure: string
@@ -75,7 +75,7 @@ async function samplerRow(ssh: SshConnection): Promise<void> {
     ratio: ours > 0 ? `${(polling / ours).toFixed(1)}x` : '—',
     target: '< 1 % of one vCPU',
     verdict: ours < 1 ? 'met' : 'missed',
-    how: `CPU time of the VM's login sessions (user.slice: sampler, sudo, sshd forwarding) over ${cost.seconds} s windows, minus an idle window (${cost.idlePercent.toFixed(2)} %); the sampler process alone from /proc/<pid>/stat; CI VM under QEMU emulation`,
+    how: `CPU time of the cgroup the app's SSH commands run in (${sessionCgroup}: sampler, sudo, sshd forwarding) over ${cost.seconds} s windows, minus an idle window (${cost.idlePercent.toFixed(2)} %); the sampler process alone from /proc/<pid>/stat; CI VM under QEMU emulation`,
   })
 }
 

@@ -1,6 +1,7 @@
-// The guest sampler's CPU cost in the VM, measured from inside the guest: the CPU time the
-// login sessions (user.slice: the sampler, sudo, and sshd forwarding its output) used over a
-// window, minus the same window with nothing running, as a share of one vCPU. Next to it, what a
+// The guest sampler's CPU cost in the VM, measured from inside the guest: the CPU time of the
+// cgroup our SSH connection's commands run in (the login session's scope, or ssh.service where
+// sessions are not registered with systemd: the sampler, sudo, and sshd forwarding its output)
+// over a window, minus the same window with nothing running, as a share of one vCPU. Next to it, what a
 // simpler design costs: a new exec over the same connection every second, reading the same
 // /proc files (`cat`), which is what polling without a long-lived sampler looks like.
 import { MetricsService } from '../electron/core/metrics/service'
@@ -17,11 +18,15 @@ export interface SamplerCost {
 const PROC_FILES = '/proc/stat /proc/meminfo /proc/loadavg /proc/net/dev /proc/diskstats /proc/pressure/cpu /proc/pressure/memory /proc/pressure/io'
 
 async function sessionCpuUsec(ssh: SshConnection): Promise<number> {
-  const out = (await ssh.exec("awk '$1 == \"usage_usec\" { print $2 }' /sys/fs/cgroup/user.slice/cpu.stat")).stdout.trim()
-  const usec = Number(out)
-  if (!Number.isFinite(usec)) throw new Error(`no user.slice CPU figure in the VM (got ${JSON.stringify(out)})`)
+  const out = (await ssh.exec("cg=$(sed -n 's/^0:://p' /proc/self/cgroup); echo \"$cg\"; awk '$1 == \"usage_usec\" { print $2 }' \"/sys/fs/cgroup$cg/cpu.stat\"")).stdout.trim().split('\n')
+  const usec = Number(out[1])
+  if (!out[1] || !Number.isFinite(usec)) throw new Error(`no CPU figure for the session's cgroup ${out[0] ?? '?'} in the VM (got ${JSON.stringify(out)})`)
+  sessionCgroup = out[0] ?? '?'
   return usec
 }
+
+/** The cgroup the measurement read, for the row's note. */
+export let sessionCgroup = '?'
 
 /** CPU seconds of the sampler process (and its threads) so far, from /proc/<pid>/stat. */
 async function samplerProcessSeconds(ssh: SshConnection): Promise<number> {
