@@ -75,7 +75,12 @@ test('a host shell opens from the empty state, runs what is typed and follows it
   await page.getByTestId('terminal-tab').first().dblclick()
   await page.getByRole('textbox', { name: 'Terminal name' }).fill('load')
   await page.keyboard.press('Enter')
+  // The first rename must be done (its field closed, focus back on its tab) before F2 on the
+  // second: otherwise focus can land back on the first tab and F2 renames that one (seen in CI).
+  await expect(page.getByTestId('terminal-tab')).toHaveText([/load/, /Host shell 2/])
+  await expect(page.getByRole('textbox', { name: 'Terminal name' })).toHaveCount(0)
   await page.getByTestId('terminal-tab').nth(1).focus()
+  await expect(page.getByTestId('terminal-tab').nth(1)).toBeFocused()
   await page.keyboard.press('F2')
   await page.getByRole('textbox', { name: 'Terminal name' }).fill('action')
   await page.keyboard.press('Enter')
