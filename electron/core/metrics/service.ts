@@ -9,7 +9,7 @@ import { AGENT } from '../safety/ledger'
 import type { CommandStream, SshConnection } from '../sandbox/sshConnection'
 import { shellQuote } from '../sandbox/sshConnection'
 import { Emitter, type Disposer } from '../util/emitter'
-import { chartsFor, samplerConfig, seriesCatalog, type ChartInfo, type SeriesInfo } from './catalog'
+import { chartsFor, samplerConfig, type ChartInfo, type SeriesInfo } from './catalog'
 import { derive, type LabSeriesKind, type RawSample, type Values } from './derive'
 import { SeriesRing, type SeriesData } from './ring'
 import { chartSvg } from './svg'
@@ -169,11 +169,6 @@ export class MetricsService {
     return { ...this.status, ...data, charts, series, annotations: this.annotations.filter((a) => a.labId === null || a.labId === labId) }
   }
 
-  /** History of any series, e.g. for the journal (catalogue order). */
-  history(ids: string[], sinceMs?: number): SeriesData {
-    return this.ring.read(ids, sinceMs)
-  }
-
   /**
    * The lab's charts since `sinceMs` as SVG snapshots for the journal, with each series' min /
    * median / max in words for the Markdown report. Empty when nothing was sampled.
@@ -197,11 +192,6 @@ export class MetricsService {
       })
       return summary.length === 0 ? [] : [{ title: chart.title, svg: chartSvg(chart, data, marks), summary }]
     })
-  }
-
-  /** Every series id known for a lab, with labels and units. */
-  catalogue(lab: LoadedLab | null): SeriesInfo[] {
-    return [...seriesCatalog(lab?.manifest ?? null).values()]
   }
 
   dispose(): void {

@@ -6,7 +6,7 @@ import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import type uPlot from 'uplot'
 import type { ChartInfo, SeriesInfo } from '../../../electron/core/api'
 import { useClient, useConnection } from '../api/hooks'
-import { downloadText } from '../lab/download'
+import { downloadBlob, downloadText } from '../lab/download'
 import { chartPng, formatValue, LiveChart, readChartColors, type ChartColors } from './LiveChart'
 import { MetricsStore, toCsv } from './store'
 
@@ -162,14 +162,7 @@ function ChartCard(props: { chart: ChartInfo; store: MetricsStore; colors: Chart
     if (!plot.current) return
     const style = getComputedStyle(document.documentElement)
     const labels = chart.series.map((s, i) => ({ label: s.label, color: colors.series[i % colors.series.length]! }))
-    void chartPng(plot.current, chart.title, labels, style.getPropertyValue('--surface').trim() || '#fff', style.getPropertyValue('--text').trim() || '#000').then((blob) => {
-      const url = URL.createObjectURL(blob)
-      const link = document.createElement('a')
-      link.href = url
-      link.download = `${fileBase}.png`
-      link.click()
-      setTimeout(() => URL.revokeObjectURL(url), 30_000)
-    })
+    void chartPng(plot.current, chart.title, labels, style.getPropertyValue('--surface').trim() || '#fff', style.getPropertyValue('--text').trim() || '#000').then((blob) => downloadBlob(`${fileBase}.png`, blob))
   }
   return (
     <figure className="chart-card" aria-label={chart.title}>

@@ -1,7 +1,12 @@
 // Saving text the core produced as a file, the same way in Electron and in a browser: a Blob URL
 // on a temporary <a download>. No file dialog of our own, no Node API in the renderer.
 export function downloadText(fileName: string, content: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([content], { type: `${type};charset=utf-8` }))
+  downloadBlob(fileName, new Blob([content], { type: `${type};charset=utf-8` }))
+}
+
+/** The same for binary data the renderer made itself (a chart as PNG). */
+export function downloadBlob(fileName: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob)
   const link = document.createElement('a')
   link.href = url
   link.download = fileName
