@@ -23,7 +23,7 @@ export async function labTest(context: CliContext, ids: string[], all: boolean):
     const reports: LabTestReport[] = []
     // Labs with a web UI get their page loaded in headless Chromium, as in the Browser pane.
     const openPage = chromiumPageDriver(core.browser, { log: (line) => context.err(line) })
-    for (const lab of chosen) reports.push(await testLab(lab!, core.runtime, core.ledger, (line) => context.err(line), { openPage }))
+    for (const lab of chosen) reports.push(await testLab(lab!, core.runtime, core.ledger, (line) => context.err(line), { openPage, metrics: core.metrics }))
     for (const report of reports) {
       context.out(`${report.passed ? 'PASS' : 'FAIL'}  ${report.labId}  ${report.seconds.toFixed(1)} s`)
       for (const step of report.steps) context.out(`      ${step.status.padEnd(7)} ${step.stepId}  ${step.seconds.toFixed(1)} s  ${step.message}`)

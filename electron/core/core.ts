@@ -110,7 +110,10 @@ export class Core {
       this.metrics.onSample((sample) => this.events.emit('metrics:sample', sample)),
       this.metrics.onStatus((status) => this.events.emit('metrics:status', status)),
       this.metrics.onAnnotation((annotation) => this.events.emit('metrics:annotation', annotation)),
-      this.browser.onPage((update) => this.events.emit('browser:page', update)),
+      this.browser.onPage((update) => {
+        this.events.emit('browser:page', update)
+        this.metrics.pageRequests(update.labId, update.events.flatMap((e) => (e.kind === 'request' ? [e] : [])))
+      }),
       this.ledger.onChanged((entries) => this.browser.faultsChanged(entries.map((e) => e.id))),
     )
     this.handlers = this.createHandlers()

@@ -64,7 +64,7 @@ describe('the lab engine in the VM', () => {
     // Labs with a web UI (monkey-in-the-browser) get their page loaded in headless Chromium on
     // this machine, through the core's Browser proxy over the SSH port forward, as the pane does.
     const openPage = chromiumPageDriver(core.browser, { log: (line) => lines.push(line) })
-    const report = await testLab(appLab, core.runtime, core.ledger, (line) => lines.push(line), { openPage })
+    const report = await testLab(appLab, core.runtime, core.ledger, (line) => lines.push(line), { openPage, metrics: core.metrics })
     console.log(`[engine] lab test ${appLab.manifest.id} (${report.seconds.toFixed(0)} s): ${lines.join(' | ')}`)
     expect(report.problems).toEqual([])
     expect(report.steps.filter((s) => s.status === 'failed')).toEqual([])

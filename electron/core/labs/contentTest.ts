@@ -9,7 +9,13 @@
 // every ledger change) and after a solve (as the app's Skip does), so checks see the page as a
 // learner would have it. Steps without a solve (e.g. "look at the page") pass on what loading
 // the page produces, or fail like any other step whose check never passes.
+//
+// Given the live metrics, it also samples the lab's series from setup to the last step: every
+// series one of the lab's charts shows must give a value at least once, so a chart that would
+// stay empty for the learner (a wrong log path, a unit that does not exist) fails the lab.
 import { AppError } from '../errors'
+import { chartsFor } from '../metrics/catalog'
+import type { MetricsService } from '../metrics/service'
 import type { FaultLedger } from '../safety/ledger'
 import type { LoadedLab } from './loader'
 import type { LabRuntime } from './runtime'
@@ -41,6 +47,8 @@ export interface LabPage {
 export interface ContentTestOptions {
   /** Opens the lab's page (labs with `browser:`); without it such labs fail with a clear problem. */
   openPage?: (lab: LoadedLab) => Promise<LabPage>
+  /** The live metrics (the Core's): with them, every charted series must give a value. */
+  metrics?: Pick<MetricsService, 'configure' | 'start' | 'onSample' | 'status'>
 }
 
 /** A check that would pass if given time gets its timeout, its hold time and this much more. */
@@ -52,6 +60,7 @@ export async function testLab(lab: LoadedLab, runtime: LabRuntime, ledger: Fault
   const problems: string[] = []
   const id = lab.manifest.id
   let page: LabPage | null = null
+  const charts = options.metrics ? watchCharts(lab, options.metrics) : null
   try {
     onProgress(`${id}: setup`)
     await runtime.setup(lab)
@@ -92,6 +101,7 @@ export async function testLab(lab: LoadedLab, runtime: LabRuntime, ledger: Fault
   } catch (err) {
     problems.push(`setup: ${describe(err)}`)
   } finally {
+    if (charts) problems.push(...charts.finish())
     // Before cleanup: a page still open would keep writing its state into the VM.
     if (page) {
       try {
@@ -115,6 +125,27 @@ export async function testLab(lab: LoadedLab, runtime: LabRuntime, ledger: Fault
   }
   const passed = problems.length === 0 && steps.every((s) => s.status !== 'failed')
   return { labId: id, passed, steps, problems, seconds: (Date.now() - started) / 1000 }
+}
+
+/** Samples the lab's series until finish(), which names each charted series that never had a value. */
+function watchCharts(lab: LoadedLab, metrics: NonNullable<ContentTestOptions['metrics']>): { finish(): string[] } {
+  const wanted = new Map(chartsFor(lab.manifest).flatMap((chart) => chart.series.map((s) => [s.id, `"${chart.title}"`] as const)))
+  const seen = new Set<string>()
+  metrics.configure(lab, 1000)
+  metrics.start()
+  const off = metrics.onSample(({ values }) => {
+    for (const id of wanted.keys()) if (values[id] !== null && values[id] !== undefined) seen.add(id)
+  })
+  return {
+    finish(): string[] {
+      off()
+      metrics.configure(null)
+      const status = metrics.status.error ? ` (the sampler says: ${metrics.status.error.message})` : ''
+      return [...wanted]
+        .filter(([id]) => !seen.has(id))
+        .map(([id, chart]) => `chart ${chart}: series ${id} gave no value during the lab test${status}; check its source under series: in lab.yaml`)
+    },
+  }
 }
 
 function describe(err: unknown): string {

@@ -110,9 +110,22 @@ export const SeriesManifest = z
       .strict()
       .optional()
       .describe('A command whose last line starts with a number: gives <id>'),
+    syscalls: z
+      .object({
+        process: z.string().min(1).max(15).regex(/^[^"\s\\]+$/, 'a process name (comm, at most 15 characters), no spaces or quotes').describe('The process name (comm) as ps shows it, e.g. "systemx"; counted wherever it runs'),
+        names: z.array(z.string().regex(/^[a-z][a-z0-9_]{1,30}$/, 'a syscall name such as "write"')).min(1).max(7).describe('Syscalls to chart one by one, e.g. [write, read, accept4]'),
+      })
+      .strict()
+      .optional()
+      .describe("A process's syscalls, counted in the kernel (tracefs hist trigger, no ptrace): gives <id>.<name> (calls/s) for each name and <id>.failed (calls/s that returned an error)"),
+    page: z
+      .object({})
+      .strict()
+      .optional()
+      .describe("The XMLHttpRequest and fetch calls of the lab's page in the Browser pane, as the page sees them: gives <id>.rate, <id>.errors (failed or non-2xx per second), <id>.p50/.p95/.p99 (ms)"),
   })
   .strict()
-  .refine((s) => [s.log, s.http, s.tcp, s.systemd, s.cgroup, s.command].filter(Boolean).length === 1, 'give exactly one source: log, http, tcp, systemd, cgroup or command')
+  .refine((s) => [s.log, s.http, s.tcp, s.systemd, s.cgroup, s.command, s.syscalls, s.page].filter(Boolean).length === 1, 'give exactly one source: log, http, tcp, systemd, cgroup, command, syscalls or page')
 
 /** A built-in chart by name, or the lab's own. */
 export const ChartManifest = z.union([

@@ -63,7 +63,7 @@ type LabSeries = LabManifest['series'][number]
 /** The series ids one lab series produces, with labels and units. */
 export function labSeriesInfo(series: LabSeries): SeriesInfo[] {
   const t = series.title
-  if (series.log) {
+  if (series.log || series.page) {
     return [
       { id: `${series.id}.rate`, label: `${t}: requests`, unit: 'req/s' },
       { id: `${series.id}.errors`, label: `${t}: errors`, unit: 'req/s' },
@@ -75,6 +75,12 @@ export function labSeriesInfo(series: LabSeries): SeriesInfo[] {
   if (series.http || series.tcp) return [{ id: series.id, label: t, unit: 'ms' }, { id: `${series.id}.errors`, label: `${t}: errors`, unit: '' }]
   if (series.systemd) return [{ id: `${series.id}.restarts`, label: `${t}: restarts`, unit: '' }, { id: `${series.id}.active`, label: `${t}: active`, unit: '' }]
   if (series.cgroup) return [{ id: `${series.id}.cpu`, label: `${t}: CPU`, unit: '%' }, { id: `${series.id}.memory`, label: `${t}: memory`, unit: 'MB' }]
+  if (series.syscalls) {
+    return [
+      ...series.syscalls.names.map((name) => ({ id: `${series.id}.${name}`, label: `${t}: ${name}`, unit: 'calls/s' })),
+      { id: `${series.id}.failed`, label: `${t}: failed`, unit: 'calls/s' },
+    ]
+  }
   return [{ id: series.id, label: t, unit: series.command?.unit ?? '' }]
 }
 
@@ -105,10 +111,19 @@ export function chartsFor(manifest: Pick<LabManifest, 'series' | 'charts'> | nul
 }
 
 /** Problems with a lab's series and charts, as [path in lab.yaml, message, fix]. */
-export function chartProblems(manifest: Pick<LabManifest, 'series' | 'charts'>): { path: (string | number)[]; message: string; fix: string }[] {
+export function chartProblems(manifest: Pick<LabManifest, 'series' | 'charts' | 'browser'>): { path: (string | number)[]; message: string; fix: string }[] {
   const problems: { path: (string | number)[]; message: string; fix: string }[] = []
   const seen = new Set<string>()
   manifest.series.forEach((series, i) => {
+    if (series.page && !manifest.browser) {
+      problems.push({ path: ['series', i, 'page'], message: `series "${series.id}" reads the Browser pane's page, but the lab shows no page`, fix: 'Declare the web UI under browser: (port, path), or use an http or log source.' })
+    }
+    if (series.syscalls && new Set(series.syscalls.names).size !== series.syscalls.names.length) {
+      problems.push({ path: ['series', i, 'syscalls', 'names'], message: `series "${series.id}" names a syscall twice`, fix: 'List each syscall once.' })
+    }
+    if (series.syscalls?.names.includes('failed')) {
+      problems.push({ path: ['series', i, 'syscalls', 'names'], message: `"failed" is not a syscall: series "${series.id}" gives ${series.id}.failed by itself`, fix: 'Remove "failed" from names.' })
+    }
     if (RESERVED_SERIES_IDS.includes(series.id)) {
       problems.push({ path: ['series', i, 'id'], message: `series id "${series.id}" is taken by a built-in series`, fix: `Pick another id, e.g. "${series.id}-lab".` })
     }
@@ -134,12 +149,14 @@ export function chartProblems(manifest: Pick<LabManifest, 'series' | 'charts'>):
 
 /** The sampler's configuration line for a lab (see `chaos-lab-agent sample`). */
 export function samplerConfig(manifest: Pick<LabManifest, 'series'> | null, intervalSeconds: number): { interval: number; series: Record<string, unknown>[] } {
-  const series = (manifest?.series ?? []).map((s) => {
+  // A page series is counted by the app itself (the Browser pane's reporter), not in the VM.
+  const series = (manifest?.series ?? []).filter((s) => !s.page).map((s) => {
     if (s.log) return { id: s.id, kind: 'log', path: s.log.path, statusField: s.log.statusField ?? -1, latencyField: s.log.latencyField ?? -1, latencyUnit: s.log.latencyUnit }
     if (s.http) return { id: s.id, kind: 'http', url: s.http.url, every: s.http.every ?? intervalSeconds, timeout: s.http.timeout }
     if (s.tcp) return { id: s.id, kind: 'tcp', host: s.tcp.host, port: s.tcp.port, every: s.tcp.every ?? intervalSeconds, timeout: s.tcp.timeout }
     if (s.systemd) return { id: s.id, kind: 'systemd', unit: s.systemd.unit, every: s.systemd.every ?? Math.max(intervalSeconds, 1) }
     if (s.cgroup) return { id: s.id, kind: 'cgroup', path: s.cgroup.path }
+    if (s.syscalls) return { id: s.id, kind: 'syscalls', process: s.syscalls.process, names: s.syscalls.names }
     return { id: s.id, kind: 'command', run: s.command!.run, every: s.command!.every, timeout: s.command!.timeout }
   })
   return { interval: intervalSeconds, series }

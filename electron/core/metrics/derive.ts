@@ -26,9 +26,11 @@ export type Values = Record<string, number | null>
 
 export interface LabSeriesKind {
   id: string
-  kind: 'log' | 'http' | 'tcp' | 'systemd' | 'cgroup' | 'command'
+  kind: 'log' | 'http' | 'tcp' | 'systemd' | 'cgroup' | 'command' | 'syscalls' | 'page'
   /** Seconds between probe runs (http, command, systemd): a result older than ~3 of these is stale. */
   every: number
+  /** syscalls: the names charted one by one. */
+  names?: string[]
 }
 
 /** A rate needs two lines at most this many intervals apart. */
@@ -120,6 +122,9 @@ function deriveLab(series: LabSeriesKind, current: RawSample, prev: RawSample | 
     return at === null || current.t - at > Math.max(3 * series.every, 3 * intervalSeconds) + 1
   }
   switch (series.kind) {
+    // A page series arrives in the log's shape (requests since the previous tick, counted by the
+    // app from the Browser pane's reports: see pageWindow).
+    case 'page':
     case 'log': {
       const n = num(raw?.['n'])
       const errors = num(raw?.['errors'])
@@ -157,7 +162,33 @@ function deriveLab(series: LabSeriesKind, current: RawSample, prev: RawSample | 
     }
     case 'command':
       values[id] = raw !== null && !stale() ? num(raw['value']) : null
+      return
+    case 'syscalls': {
+      // Counters since the sampler set up its kernel counter: a rate needs the previous line's.
+      const before = prev?.lab?.[id] ?? null // prev is null unless the two lines pair up
+      const rate = (now: number | null, then: number | null): number | null => (now !== null && then !== null && now >= then ? round((now - then) / dt) : null)
+      const calls = (sample: Record<string, unknown> | null, name: string): number | null => {
+        const table = sample?.['calls']
+        if (!table || typeof table !== 'object') return null
+        return num((table as Record<string, unknown>)[name]) ?? 0 // not called yet: 0
+      }
+      for (const name of series.names ?? []) values[`${id}.${name}`] = rate(calls(raw, name), calls(before, name))
+      values[`${id}.failed`] = rate(num(raw?.['failed']), num(before?.['failed']))
+    }
   }
+}
+
+/** Requests the page reported since the previous tick, in the shape a log series arrives in. */
+export function pageWindow(requests: { ms: number; ok: boolean }[]): { n: number; errors: number; p50: number | null; p95: number | null; p99: number | null } {
+  const ms = requests.map((r) => r.ms).sort((a, b) => a - b)
+  const at = (p: number): number | null => {
+    if (ms.length === 0) return null
+    const k = (ms.length - 1) * p
+    const lo = Math.floor(k)
+    const hi = Math.min(lo + 1, ms.length - 1)
+    return round(ms[lo]! + (ms[hi]! - ms[lo]!) * (k - lo))
+  }
+  return { n: requests.length, errors: requests.filter((r) => !r.ok).length, p50: at(0.5), p95: at(0.95), p99: at(0.99) }
 }
 
 function num(value: unknown): number | null {

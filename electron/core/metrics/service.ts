@@ -10,7 +10,7 @@ import type { CommandStream, SshConnection } from '../sandbox/sshConnection'
 import { shellQuote } from '../sandbox/sshConnection'
 import { Emitter, type Disposer } from '../util/emitter'
 import { chartsFor, samplerConfig, type ChartInfo, type SeriesInfo } from './catalog'
-import { derive, type LabSeriesKind, type RawSample, type Values } from './derive'
+import { derive, pageWindow, type LabSeriesKind, type RawSample, type Values } from './derive'
 import { SeriesRing, type SeriesData } from './ring'
 import { chartSvg } from './svg'
 
@@ -58,6 +58,8 @@ const MAX_LINE = 1 << 20
 const RESTART_DELAYS_MS = [1000, 2000, 5000, 10_000]
 /** Samples are written to the store in batches: one transaction every this often. */
 const PERSIST_EVERY_MS = 10_000
+/** Page requests kept between two ticks at most (a stalled stream must not grow it forever). */
+const MAX_PAGE_PENDING = 10_000
 
 type Events = { sample: { t: number; values: Values }; status: MetricsStatus; annotation: Annotation }
 
@@ -79,6 +81,8 @@ export class MetricsService {
   /** Samples of the current lab's charted series not yet in the store. */
   private pending: { labId: string; at: number; values: Values }[] = []
   private charted: string[] = []
+  /** The page's requests since the last tick (see pageRequests). */
+  private pagePending: { ms: number; ok: boolean }[] = []
   private persistTimer: NodeJS.Timeout | null = null
 
   constructor(
@@ -145,6 +149,7 @@ export class MetricsService {
     }
     const changedInterval = intervalMs !== this.intervalMs
     this.flush()
+    if (lab?.manifest.id !== this.lab?.manifest.id) this.pagePending = []
     this.lab = lab
     this.charted = lab ? [...new Set(chartsFor(lab.manifest).flatMap((c) => c.series.map((s) => s.id)))] : []
     this.intervalMs = intervalMs
@@ -206,9 +211,21 @@ export class MetricsService {
   private labKinds(): LabSeriesKind[] {
     return (this.lab?.manifest.series ?? []).map((s) => ({
       id: s.id,
-      kind: s.log ? 'log' : s.http ? 'http' : s.tcp ? 'tcp' : s.systemd ? 'systemd' : s.cgroup ? 'cgroup' : 'command',
+      kind: s.log ? 'log' : s.http ? 'http' : s.tcp ? 'tcp' : s.systemd ? 'systemd' : s.cgroup ? 'cgroup' : s.syscalls ? 'syscalls' : s.page ? 'page' : 'command',
       every: s.http?.every ?? s.tcp?.every ?? s.systemd?.every ?? s.command?.every ?? this.intervalMs / 1000,
+      names: s.syscalls?.names,
     }))
+  }
+
+  /**
+   * Requests the lab's page made (from the Browser pane's reports), counted into the lab's page
+   * series at the next tick. Reports for another lab than the sampled one are dropped.
+   */
+  pageRequests(labId: string, requests: { ms: number; outcome: string }[]): void {
+    if (this.lab?.manifest.id !== labId || !this.lab.manifest.series.some((s) => s.page)) return
+    // An aborted request (the page moved on) is no failure the user saw.
+    for (const r of requests) this.pagePending.push({ ms: r.ms, ok: r.outcome === 'ok' || r.outcome === 'aborted' })
+    if (this.pagePending.length > MAX_PAGE_PENDING) this.pagePending.splice(0, this.pagePending.length - MAX_PAGE_PENDING)
   }
 
   private ensureStream(): void {
@@ -282,7 +299,13 @@ export class MetricsService {
     const guestMs = raw.t * 1000
     this.clockOffsetMs = this.clockOffsetMs === null ? arrival - guestMs : Math.min(this.clockOffsetMs, arrival - guestMs)
     const t = Math.round(guestMs + this.clockOffsetMs)
-    const values = derive(raw, this.previous, this.intervalMs / 1000, this.labKinds())
+    const kinds = this.labKinds()
+    for (const series of kinds) {
+      if (series.kind !== 'page') continue
+      raw.lab = { ...raw.lab, [series.id]: pageWindow(this.pagePending) }
+      this.pagePending = []
+    }
+    const values = derive(raw, this.previous, this.intervalMs / 1000, kinds)
     this.previous = raw
     this.failures = 0
     if (this.statusValue.state !== 'running') this.setStatus({ state: 'running', error: null })

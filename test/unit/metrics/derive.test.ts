@@ -2,7 +2,7 @@
 // here are shaped like the real ones (the service test runs the real sampler).
 import { describe, expect, it } from 'vitest'
 import { chartProblems, chartsFor, samplerConfig } from '../../../electron/core/metrics/catalog'
-import { derive, type RawSample } from '../../../electron/core/metrics/derive'
+import { derive, pageWindow, type RawSample } from '../../../electron/core/metrics/derive'
 import { SeriesRing } from '../../../electron/core/metrics/ring'
 import { LabManifest } from '../../../electron/core/labs/schema'
 
@@ -52,6 +52,34 @@ describe('derive', () => {
     const failing = line(104, [0, 0, 0, 0, 0, 0, 0, 0], { lab: { page: { error: 'Connection refused', ms: null, at: 103.9 } } })
     expect(derive(failing, b, 2, kinds)['page.errors']).toBe(1)
   })
+
+  it("turns a process's syscall counters into calls per second by name, a reset counter into a gap", () => {
+    const kinds = [{ id: 'sx', kind: 'syscalls' as const, every: 1, names: ['write', 'close', 'accept4'] }]
+    const a = line(100, [0, 0, 0, 0, 0, 0, 0, 0], { lab: { sx: { calls: { write: 100, close: 10 }, failed: 4 } } })
+    const b = line(102, [0, 0, 0, 0, 0, 0, 0, 0], { lab: { sx: { calls: { write: 160, close: 14, accept4: 4 }, failed: 24 } } })
+    const v = derive(b, a, 2, kinds)
+    expect(v['sx.write']).toBe(30)
+    expect(v['sx.close']).toBe(2)
+    expect(v['sx.accept4']).toBe(2) // not called before: counted from 0
+    expect(v['sx.failed']).toBe(10)
+    expect(derive(b, null, 2, kinds)['sx.write']).toBeNull()
+    // The sampler set its counter up again (a new configuration): the counts start over.
+    const restarted = line(104, [0, 0, 0, 0, 0, 0, 0, 0], { lab: { sx: { calls: { write: 3 }, failed: 0 } } })
+    expect(derive(restarted, b, 2, kinds)['sx.write']).toBeNull()
+    expect(derive(restarted, b, 2, kinds)['sx.failed']).toBeNull()
+    const broken = line(106, [0, 0, 0, 0, 0, 0, 0, 0], { lab: { sx: { error: 'no tracefs' } } })
+    expect(derive(broken, restarted, 2, kinds)['sx.write']).toBeNull()
+  })
+
+  it("counts the page's requests per tick like a log: failures and non-2xx are errors, an abort is none", () => {
+    expect(pageWindow([])).toEqual({ n: 0, errors: 0, p50: null, p95: null, p99: null })
+    const w = pageWindow([10, 20, 30, 40, 1000].map((ms, i) => ({ ms, ok: i !== 4 })))
+    expect(w).toMatchObject({ n: 5, errors: 1, p50: 30 })
+    expect(w.p99).toBeCloseTo(961.6, 1)
+    const kinds = [{ id: 'page', kind: 'page' as const, every: 1 }]
+    const v = derive(line(101, [0, 0, 0, 0, 0, 0, 0, 0], { lab: { page: w } }), line(100, [0, 0, 0, 0, 0, 0, 0, 0]), 1, kinds)
+    expect(v).toMatchObject({ 'page.rate': 5, 'page.errors': 1, 'page.p50': 30 })
+  })
 })
 
 describe('SeriesRing', () => {
@@ -88,6 +116,20 @@ describe('lab charts', () => {
     expect(problems.map((p) => p.message)).toEqual(['series id "cpu" is taken by a built-in series', 'no series "web.p90"', 'no series "nope"'])
     expect(problems[1]!.fix).toContain('web.p95')
     expect(problems[1]!.path).toEqual(['charts', 0, 'series', 0])
+  })
+
+  it('offers syscall series by name, keeps page series out of the sampler, and wants a page for them', () => {
+    const m = manifest({
+      series: [
+        { id: 'sx', title: 'System X', syscalls: { process: 'systemx', names: ['write', 'close'] } },
+        { id: 'page', title: 'Page', page: {} },
+      ],
+      charts: [{ title: 'Syscalls', series: ['sx.write', 'sx.failed', 'page.p95'] }],
+    })
+    expect(chartsFor(m)[0]!.series.map((s) => `${s.id} ${s.unit}`)).toEqual(['sx.write calls/s', 'sx.failed calls/s', 'page.p95 ms'])
+    expect(samplerConfig(m, 1).series).toEqual([{ id: 'sx', kind: 'syscalls', process: 'systemx', names: ['write', 'close'] }])
+    expect(chartProblems(m).map((p) => p.message)).toEqual(['series "page" reads the Browser pane\'s page, but the lab shows no page'])
+    expect(() => manifest({ series: [{ id: 'sx', title: 'X', syscalls: { process: 'a b', names: ['write'] } }] })).toThrow(/process name/)
   })
 
   it('refuses a series with no source or two sources', () => {

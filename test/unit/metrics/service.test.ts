@@ -160,6 +160,42 @@ describe('MetricsService with the real sampler', () => {
     }
   }, 40_000)
 
+  it("counts the Browser pane's page requests into the lab's page series at the sampler's tick", async () => {
+    const manifest = LabManifest.parse({
+      id: 'page-lab', title: 'Page', source: 'original', topic: 't', summary: 's', minutes: 1,
+      steps: [{ id: 'a', title: 'A' }],
+      browser: { port: 8081, path: '/' },
+      series: [{ id: 'page', title: 'page', page: {} }],
+      charts: [{ title: 'Page', series: ['page.rate', 'page.errors', 'page.p95'] }],
+    })
+    const pageLab: LoadedLab = { manifest, dir: work.path, root: work.path, steps: [], warnings: [] }
+    const metrics = new MetricsService(ssh, { agent: ['/usr/bin/python3', AGENT] })
+    try {
+      metrics.configure(pageLab, 250)
+      metrics.start()
+      await waitForSample(metrics, () => true, 15_000) // the stream runs: the next tick pairs up
+      // Another lab's reports are not this lab's page.
+      metrics.pageRequests('other-lab', [{ ms: 5000, outcome: 'failed' }])
+      const sample = waitForSample(metrics, (v) => (v['page.rate'] ?? 0) > 0, 5_000)
+      metrics.pageRequests('page-lab', [
+        { ms: 100, outcome: 'ok' },
+        { ms: 1200, outcome: 'ok' },
+        { ms: 300, outcome: 'failed' },
+        { ms: 20, outcome: 'aborted' },
+      ])
+      const values = await sample
+      expect(values['page.errors']! / values['page.rate']!).toBeCloseTo(0.25, 5) // 1 of 4 in one tick
+      expect(values['page.p50']).toBe(200)
+      expect(values['page.p95']).toBeGreaterThan(1000) // the 5 s of the other lab are not in it
+      expect(values['page.p95']).toBeLessThan(1200)
+      // The next tick has no requests: rate 0, no percentiles.
+      const quiet = await waitForSample(metrics, (v) => v['page.rate'] === 0, 5_000)
+      expect(quiet['page.p50']).toBeNull()
+    } finally {
+      metrics.dispose()
+    }
+  }, 30_000)
+
   it('keeps annotations for every chart and filters them by lab', async () => {
     const metrics = new MetricsService(ssh, { agent: ['/usr/bin/python3', AGENT] })
     const seen: string[] = []
