@@ -57,8 +57,294 @@ function formatTick(value: number, unit: string): string {
   return unit === '%' ? `${text}%` : unit ? `${text} ${unit}` : text
 }
 
+// Clock formats, made once: toLocaleTimeString with options builds a new Intl.DateTimeFormat on
+// each call (~0.3 ms), and the time axis formats its ~10 ticks on every update (the x scale moves
+// each second): that was half of an update's cost (bench/browser.ts, chart row).
+const CLOCK = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit', hour12: false })
+const CLOCK_SECONDS = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })
+/** What toLocaleTimeString() prints (its defaults: numeric hour, minute and second). */
+const TIME = new Intl.DateTimeFormat([], { hour: 'numeric', minute: 'numeric', second: 'numeric' })
+
+/**
+ * The series' lines, as uPlot's linear paths draw them (every point; from 4 points per pixel
+ * column on, each column's first, lowest, highest and last value, bucketed as uPlot does), with
+ * two changes that more than halve the drawing (bench/browser.ts, chart row):
+ * - a gap (null, spanGaps false) breaks the line with a moveTo, where uPlot builds a clip region
+ *   of the spans between gaps and strokes each series through that clip (dropping it took the
+ *   bench's canvas raster from 1.4 to 0.9 ms and its JS down by ~0.9 ms);
+ * - points that only extend a horizontal run (a quiet series along one pixel row) are merged
+ *   into one segment: 8 series x 3600 points went from ~7,600 path points to ~3,500.
+ * The picture stays uPlot's. At 1 px per device pixel a merged run differs only in the
+ * anti-aliasing where its short segments met (bench data: 2.5% of the canvas's pixels differ,
+ * 0.7% by more than a quarter of a channel, none visibly); at devicePixelRatio 2, 0.03% differ,
+ * at gap edges.
+ */
+function gapLines(u: uPlot, seriesIdx: number, idx0: number, idx1: number): uPlot.Series.Paths {
+  const xs = u.data[0]
+  const ys = u.data[seriesIdx]!
+  const sx = u.scales['x']!
+  const sy = u.scales[u.series[seriesIdx]!.scale ?? 'y']!
+  const { left, top, width, height } = u.bbox
+  const xMin = sx.min!
+  const xSpan = sx.max! - xMin
+  const yMin = sy.min!
+  const ySpan = sy.max! - yMin
+  // uPlot's valToPos for linear scales, rounded to whole canvas pixels as its pxAlign: 1 does.
+  const px = (v: number): number => Math.round(left + ((v - xMin) / xSpan) * width)
+  const py = (v: number): number => Math.round(top + (1 - (v - yMin) / ySpan) * height)
+  const path = new Path2D()
+  // As uPlot: from the first to the last value that is not a gap.
+  while (idx0 <= idx1 && ys[idx0] == null) idx0++
+  while (idx1 >= idx0 && ys[idx1] == null) idx1--
+  // Each run of values between gaps starts with a moveTo; a horizontal run is drawn when it ends.
+  let open = false
+  let lastY = 0
+  let flatX = -1 // the end of a horizontal run not drawn yet, or -1
+  const to = (x: number, y: number): void => {
+    if (!open) {
+      path.moveTo(x, y)
+      open = true
+    } else if (y === lastY) {
+      flatX = x
+      return
+    } else {
+      if (flatX >= 0) path.lineTo(flatX, lastY)
+      path.lineTo(x, y)
+    }
+    lastY = y
+    flatX = -1
+  }
+  const breakLine = (): void => {
+    if (flatX >= 0) path.lineTo(flatX, lastY)
+    flatX = -1
+    open = false
+  }
+  if (idx1 - idx0 < width * 4) {
+    for (let i = idx0; i <= idx1; i++) {
+      const v = ys[i]
+      if (v == null) breakLine()
+      else to(px(xs[i]!), py(v))
+    }
+    breakLine()
+    return { stroke: path, fill: null, clip: null, band: null, flags: 0 }
+  }
+  // Per pixel column (uPlot's decimation, the same bucketing): the first value is drawn as it
+  // comes; when the column ends, its lowest and highest (when not already its first or last
+  // value) and its last.
+  let column = px(xs[idx0]!)
+  let columnEnd = xMin + ((column + 1 - left) / width) * xSpan // the x value where the next column starts
+  let lo: number | null = null
+  let hi = 0
+  let first = 0
+  let last = 0
+  const endColumn = (): void => {
+    if (lo === null) return
+    const yLo = py(lo)
+    const yHi = py(hi)
+    if (yLo === yHi) return
+    const yFirst = py(first)
+    const yLast = py(last)
+    if (yFirst !== yLo && yLast !== yLo) to(column, yLo)
+    if (yFirst !== yHi && yLast !== yHi) to(column, yHi)
+    to(column, yLast)
+  }
+  for (let i = idx0; i <= idx1; i++) {
+    const t = xs[i]!
+    const x = t < columnEnd ? column : px(t)
+    const v = ys[i]
+    if (x !== column) {
+      endColumn()
+      lo = null
+      column = x
+      columnEnd = xMin + ((column + 1 - left) / width) * xSpan
+    }
+    if (v == null) {
+      endColumn()
+      lo = null
+      breakLine()
+    } else if (lo === null) {
+      to(x, py(v))
+      lo = hi = first = last = v
+    } else {
+      last = v
+      if (v < lo) lo = v
+      else if (v > hi) hi = v
+    }
+  }
+  endColumn()
+  breakLine()
+  return { stroke: path, fill: null, clip: null, band: null, flags: 0 }
+}
+
 /** Marks drawn as lines with a flag; faults get their label printed on the chart. */
-const LABELLED: Annotation['kind'][] = ['fault-injected', 'fault-reverted', 'halt']
+const LABELLED = new Set<Annotation['kind']>(['fault-injected', 'fault-reverted', 'halt'])
+
+/** A mark under the cursor: where it is on the chart and its tooltip. */
+export interface ChartHover {
+  left: number
+  label: string
+}
+
+export interface LiveChartParams {
+  chart: ChartInfo
+  store: MetricsStore
+  colors: ChartColors
+  height: number
+  /** Charts with the same key move their cursors together (compare mode). */
+  syncKey?: string
+  /** Read on each update: the component's current props. */
+  following: () => boolean
+  windowSeconds: () => number
+  yRange: () => [number, number] | null | undefined
+  /** The learner dragged across the chart (uPlot zoomed to it). */
+  onUserZoom: () => void
+  /** Double-click: uPlot resets its zoom. */
+  onResetZoom: () => void
+  onHover: (hover: ChartHover | null) => void
+}
+
+export interface LiveChartHandle {
+  plot: uPlot
+  /** New data in, and (while following) the x window moved to the newest samples. */
+  update: () => void
+  destroy: () => void
+}
+
+/**
+ * The chart itself, outside React (the component below owns one; bench/browser.ts measures this
+ * same code): a uPlot chart in `el`, redrawn from the store on each sample while following.
+ */
+export function createLiveChart(el: HTMLElement, params: LiveChartParams): LiveChartHandle {
+  const { chart, store, colors, height, syncKey, onHover } = params
+  const unit = chart.unit
+  const ids = chart.series.map((s) => s.id)
+  let hover: ChartHover | null = null
+  const setHover = (next: ChartHover | null): void => {
+    // The cursor hook runs on every update while the pointer rests on the chart: no re-render for the same mark.
+    if (next?.left === hover?.left && next?.label === hover?.label) return
+    hover = next
+    onHover(next)
+  }
+  const annotationsPlugin: uPlot.Plugin = {
+    hooks: {
+      draw: [
+        (u) => {
+          const { ctx } = u
+          const { left, top, width, height: h } = u.bbox
+          const [min, max] = [u.scales['x']?.min ?? 0, u.scales['x']?.max ?? 0]
+          ctx.save()
+          ctx.font = `${Math.round(10 * devicePixelRatio)}px system-ui, sans-serif`
+          for (const a of store.annotations) {
+            const t = a.at / 1000
+            if (t < min || t > max) continue
+            const labelled = LABELLED.has(a.kind)
+            const x = Math.round(u.valToPos(t, 'x', true))
+            ctx.strokeStyle = colors.annotation[a.kind]
+            ctx.lineWidth = (labelled ? 2 : 1) * devicePixelRatio
+            ctx.setLineDash(a.kind === 'step-started' || a.kind === 'step-skipped' ? [3 * devicePixelRatio, 3 * devicePixelRatio] : [])
+            ctx.beginPath()
+            ctx.moveTo(x, top)
+            ctx.lineTo(x, top + h)
+            ctx.stroke()
+            if (labelled) {
+              ctx.fillStyle = colors.annotation[a.kind]
+              const text = a.label.length > 28 ? `${a.label.slice(0, 27)}…` : a.label
+              const textWidth = ctx.measureText(text).width
+              const tx = Math.min(x + 3 * devicePixelRatio, left + width - textWidth - 2)
+              ctx.fillText(text, tx, top + 11 * devicePixelRatio)
+            }
+          }
+          ctx.restore()
+        },
+      ],
+      setCursor: [
+        (u) => {
+          const left = u.cursor.left ?? -1
+          if (left < 0) return setHover(null)
+          const near = store.annotations.find((a) => Math.abs(u.valToPos(a.at / 1000, 'x') - left) <= 4)
+          setHover(near ? { left: u.valToPos(near.at / 1000, 'x'), label: `${TIME.format(near.at)} · ${near.label}` } : null)
+        },
+      ],
+      setSelect: [
+        (u) => {
+          // The learner dragged across the chart: uPlot zooms to it; stop following the newest
+          // samples. (Selections are the only way a learner changes the x scale; our own
+          // updates never select.)
+          if (u.select.width > 0) params.onUserZoom()
+        },
+      ],
+    },
+  }
+  const opts: uPlot.Options = {
+    width: Math.max(200, el.clientWidth),
+    height,
+    cursor: { drag: { x: true, y: false }, sync: syncKey ? { key: syncKey } : undefined },
+    legend: { live: true },
+    scales: {
+      x: { time: true },
+      y: { range: (_u, min, max) => params.yRange() ?? (unit === '%' ? [0, Math.max(100, max)] : [Math.min(0, min), max > 0 ? max * 1.1 : 1]) },
+    },
+    axes: [
+      {
+        stroke: colors.axis,
+        grid: { stroke: colors.grid, width: 1 },
+        ticks: { stroke: colors.grid },
+        space: 70,
+        // Clock times only (no date line): seconds while the window is short.
+        values: (u, splits) => {
+          const span = (u.scales['x']?.max ?? 0) - (u.scales['x']?.min ?? 0)
+          const clock = span <= 600 ? CLOCK_SECONDS : CLOCK
+          return splits.map((v) => clock.format(v * 1000))
+        },
+      },
+      { stroke: colors.axis, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid }, size: 60, values: (_u, splits) => splits.map((v) => formatTick(v, unit)) },
+    ],
+    series: [
+      { value: (_u, v) => (v == null ? '–' : TIME.format(v * 1000)) },
+      ...chart.series.map((s, i) => ({
+        label: s.label,
+        stroke: colors.series[i % colors.series.length],
+        // 1 px: without GPU raster, fractional-width anti-aliased lines cost ~10x the painting (bench)
+        width: 1,
+        spanGaps: false,
+        paths: gapLines,
+        points: { show: false },
+        value: (_u: uPlot, v: number | null) => formatValue(v, s.unit),
+      })),
+    ],
+    plugins: [annotationsPlugin],
+  }
+  const plot = new uPlot(opts, store.data(ids) as uPlot.AlignedData, el)
+  // Double-click resets uPlot's zoom: back to following the newest samples.
+  const onDoubleClick = (): void => params.onResetZoom()
+  plot.over.addEventListener('dblclick', onDoubleClick)
+  const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, el.clientWidth), height }))
+  resize.observe(el)
+  const update = (): void => {
+    plot.batch(() => {
+      plot.setData(store.data(ids) as uPlot.AlignedData, false)
+      if (params.following()) {
+        plot.setScale('x', followRange(store.t, params.windowSeconds()))
+      } else {
+        plot.redraw(false)
+      }
+    })
+  }
+  update()
+  const unsubscribe = store.subscribe(() => {
+    if (params.following()) update()
+  })
+  return {
+    plot,
+    update,
+    destroy: () => {
+      unsubscribe()
+      plot.over.removeEventListener('dblclick', onDoubleClick)
+      resize.disconnect()
+      plot.destroy()
+    },
+  }
+}
 
 export function LiveChart(props: {
   chart: ChartInfo
@@ -78,158 +364,53 @@ export function LiveChart(props: {
 }): ReactNode {
   const { chart, store, windowSeconds, following, onUserZoom, onResetZoom, colors, syncKey, yRange, height = 170, onReady } = props
   const host = useRef<HTMLDivElement>(null)
-  const plotRef = useRef<uPlot | null>(null)
+  const chartRef = useRef<LiveChartHandle | null>(null)
   const followingRef = useRef(following)
   const windowRef = useRef(windowSeconds)
   const zoomRef = useRef(onUserZoom)
   const resetRef = useRef(onResetZoom)
   const yRangeRef = useRef(yRange)
-  const [hover, setHover] = useState<{ left: number; label: string } | null>(null)
+  const [hover, setHover] = useState<ChartHover | null>(null)
   followingRef.current = following
   windowRef.current = windowSeconds
   zoomRef.current = onUserZoom
   resetRef.current = onResetZoom
   yRangeRef.current = yRange
-  const ids = chart.series.map((s) => s.id)
-  const idsKey = ids.join(',')
+  const idsKey = chart.series.map((s) => s.id).join(',')
 
   useEffect(() => {
     const el = host.current
     if (!el) return
-    const unit = chart.unit
-    const annotationsPlugin: uPlot.Plugin = {
-      hooks: {
-        draw: [
-          (u) => {
-            const { ctx } = u
-            const { left, top, width, height: h } = u.bbox
-            const [min, max] = [u.scales['x']?.min ?? 0, u.scales['x']?.max ?? 0]
-            ctx.save()
-            ctx.font = `${Math.round(10 * devicePixelRatio)}px system-ui, sans-serif`
-            for (const a of store.annotations) {
-              const t = a.at / 1000
-              if (t < min || t > max) continue
-              const x = Math.round(u.valToPos(t, 'x', true))
-              ctx.strokeStyle = colors.annotation[a.kind]
-              ctx.lineWidth = (LABELLED.includes(a.kind) ? 2 : 1) * devicePixelRatio
-              ctx.setLineDash(a.kind === 'step-started' || a.kind === 'step-skipped' ? [3 * devicePixelRatio, 3 * devicePixelRatio] : [])
-              ctx.beginPath()
-              ctx.moveTo(x, top)
-              ctx.lineTo(x, top + h)
-              ctx.stroke()
-              if (LABELLED.includes(a.kind)) {
-                ctx.fillStyle = colors.annotation[a.kind]
-                const text = a.label.length > 28 ? `${a.label.slice(0, 27)}…` : a.label
-                const textWidth = ctx.measureText(text).width
-                const tx = Math.min(x + 3 * devicePixelRatio, left + width - textWidth - 2)
-                ctx.fillText(text, tx, top + 11 * devicePixelRatio)
-              }
-            }
-            ctx.restore()
-          },
-        ],
-        setCursor: [
-          (u) => {
-            const left = u.cursor.left ?? -1
-            if (left < 0) return setHover(null)
-            const near = store.annotations.find((a) => Math.abs(u.valToPos(a.at / 1000, 'x') - left) <= 4)
-            setHover(near ? { left: u.valToPos(near.at / 1000, 'x'), label: `${new Date(near.at).toLocaleTimeString()} · ${near.label}` } : null)
-          },
-        ],
-        setSelect: [
-          (u) => {
-            // The learner dragged across the chart: uPlot zooms to it; stop following the newest
-            // samples. (Selections are the only way a learner changes the x scale; our own
-            // updates never select.)
-            if (u.select.width > 0) zoomRef.current()
-          },
-        ],
-      },
-    }
-    const opts: uPlot.Options = {
-      width: Math.max(200, el.clientWidth),
+    const live = createLiveChart(el, {
+      chart,
+      store,
+      colors,
       height,
-      cursor: { drag: { x: true, y: false }, sync: syncKey ? { key: syncKey } : undefined },
-      legend: { live: true },
-      scales: {
-        x: { time: true },
-        y: { range: (_u, min, max) => yRangeRef.current ?? (unit === '%' ? [0, Math.max(100, max)] : [Math.min(0, min), max > 0 ? max * 1.1 : 1]) },
-      },
-      axes: [
-        {
-          stroke: colors.axis,
-          grid: { stroke: colors.grid, width: 1 },
-          ticks: { stroke: colors.grid },
-          space: 70,
-          // Clock times only (no date line): seconds while the window is short.
-          values: (u, splits) => {
-            const span = (u.scales['x']?.max ?? 0) - (u.scales['x']?.min ?? 0)
-            return splits.map((v) => new Date(v * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: span <= 600 ? '2-digit' : undefined, hour12: false }))
-          },
-        },
-        { stroke: colors.axis, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid }, size: 60, values: (_u, splits) => splits.map((v) => formatTick(v, unit)) },
-      ],
-      series: [
-        { value: (_u, v) => (v == null ? '–' : new Date(v * 1000).toLocaleTimeString()) },
-        ...chart.series.map((s, i) => ({
-          label: s.label,
-          stroke: colors.series[i % colors.series.length],
-          // 1 px: without GPU raster, fractional-width anti-aliased lines cost ~10x the painting (bench)
-          width: 1,
-          spanGaps: false,
-          points: { show: false },
-          value: (_u: uPlot, v: number | null) => formatValue(v, s.unit),
-        })),
-      ],
-      plugins: [annotationsPlugin],
-    }
-    const plot = new uPlot(opts, store.data(ids) as uPlot.AlignedData, el)
-    // Double-click resets uPlot's zoom: back to following the newest samples.
-    const onDoubleClick = (): void => resetRef.current()
-    plot.over.addEventListener('dblclick', onDoubleClick)
-    plotRef.current = plot
-    onReady?.(plot)
-    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, el.clientWidth), height }))
-    resize.observe(el)
-    const render = (): void => {
-      plot.batch(() => {
-        plot.setData(store.data(ids) as uPlot.AlignedData, false)
-        if (followingRef.current) {
-          plot.setScale('x', followRange(store.t, windowRef.current))
-        } else {
-          plot.redraw(false)
-        }
-      })
-    }
-    render()
-    const unsubscribe = store.subscribe(() => {
-      if (followingRef.current) render()
+      syncKey,
+      following: () => followingRef.current,
+      windowSeconds: () => windowRef.current,
+      yRange: () => yRangeRef.current,
+      onUserZoom: () => zoomRef.current(),
+      onResetZoom: () => resetRef.current(),
+      onHover: setHover,
     })
+    chartRef.current = live
+    onReady?.(live.plot)
     return () => {
-      unsubscribe()
-      plot.over.removeEventListener('dblclick', onDoubleClick)
-      resize.disconnect()
       onReady?.(null)
-      plot.destroy()
-      plotRef.current = null
+      live.destroy()
+      chartRef.current = null
     }
     // The chart is rebuilt when what it shows or how it looks changes; data flows in via the store.
   }, [store, idsKey, colors, syncKey, height, chart.unit])
 
   // Back to live, or a new window length: jump to the newest samples.
   useEffect(() => {
-    const plot = plotRef.current
-    if (!plot || !following) return
-    plot.batch(() => {
-      plot.setData(store.data(ids) as uPlot.AlignedData, false)
-      plot.setScale('x', followRange(store.t, windowSeconds))
-    })
+    if (following) chartRef.current?.update()
   }, [following, windowSeconds])
 
   useEffect(() => {
-    const plot = plotRef.current
-    if (!plot) return
-    plot.redraw(true)
+    chartRef.current?.plot.redraw(true)
   }, [yRange?.[0], yRange?.[1]])
 
   return (
