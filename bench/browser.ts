@@ -160,7 +160,7 @@ async function liveChartBundle(): Promise<string> {
 }
 
 /** bench/chartPage.html, LiveChart's bundle, the app's stylesheet and uPlot's on 127.0.0.1, a free port. */
-async function serveChartPage(): Promise<Server> {
+export async function serveChartPage(): Promise<Server> {
   const bundle = await liveChartBundle()
   const files: Record<string, [() => string | Buffer, string]> = {
     '/': [() => readFileSync(join(__dirname, 'chartPage.html')), 'text/html; charset=utf-8'],

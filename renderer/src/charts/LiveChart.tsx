@@ -176,6 +176,15 @@ function gapLines(u: uPlot, seriesIdx: number, idx0: number, idx1: number): uPlo
   return { stroke: path, fill: null, clip: null, band: null, flags: 0 }
 }
 
+/**
+ * The y axis's width for its longest label ("1000 KB/s" needs more than "50%"): uPlot asks again
+ * once the labels are known. About 7 px per character of the 12 px axis font, plus the ticks.
+ */
+function yAxisSize(_u: uPlot, values: string[] | null): number {
+  const longest = values ? Math.max(0, ...values.map((v) => String(v).length)) : 0
+  return Math.max(44, Math.ceil(longest * 7) + 20)
+}
+
 /** Marks drawn as lines with a flag; faults get their label printed on the chart. */
 const LABELLED = new Set<Annotation['kind']>(['fault-injected', 'fault-reverted', 'halt'])
 
@@ -297,7 +306,7 @@ export function createLiveChart(el: HTMLElement, params: LiveChartParams): LiveC
           return splits.map((v) => clock.format(v * 1000))
         },
       },
-      { stroke: colors.axis, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid }, size: 60, values: (_u, splits) => splits.map((v) => formatTick(v, unit)) },
+      { stroke: colors.axis, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid }, size: yAxisSize, values: (_u, splits) => splits.map((v) => formatTick(v, unit)) },
     ],
     series: [
       { value: (_u, v) => (v == null ? '–' : TIME.format(v * 1000)) },
