@@ -3,7 +3,7 @@
 // (CHAOS_LAB_AGENT_ROOT prefixes every path the agent uses).
 import { afterEach, describe, expect, it } from 'vitest'
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { REPO_ROOT, tempDir } from '../../helpers/tmp'
@@ -412,25 +412,31 @@ describe('chaos-lab-agent daemon (dead-man\'s switch)', SLOW, () => {
   })
 })
 
+/** A running `sample`: every line it printed, parsed, and a wait for a condition on them. */
+function startSampler() {
+  const child = spawn(PYTHON, [AGENT, 'sample'], { stdio: ['pipe', 'pipe', 'pipe'] })
+  children.add(child)
+  const lines: Record<string, unknown>[] = []
+  let buffered = ''
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString()
+    const parts = buffered.split('\n')
+    buffered = parts.pop()!
+    for (const part of parts) lines.push(JSON.parse(part))
+  })
+  const until = async (test: () => boolean, ms = 10_000): Promise<void> => {
+    const deadline = Date.now() + ms
+    while (!test()) {
+      if (Date.now() > deadline) throw new Error(`timed out; lines: ${JSON.stringify(lines.slice(-2))}`)
+      await sleep(50)
+    }
+  }
+  return { child, lines, until }
+}
+
 describe('sample: the metrics stream', () => {
   it('prints one JSON line per tick with the raw counters, reports bad configuration, follows a reconfiguration and ends with stdin', async () => {
-    const child = spawn(PYTHON, [AGENT, 'sample'], { stdio: ['pipe', 'pipe', 'pipe'] })
-    children.add(child)
-    const lines: Record<string, unknown>[] = []
-    let buffered = ''
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString()
-      const parts = buffered.split('\n')
-      buffered = parts.pop()!
-      for (const part of parts) lines.push(JSON.parse(part))
-    })
-    const until = async (test: () => boolean, ms = 10_000): Promise<void> => {
-      const deadline = Date.now() + ms
-      while (!test()) {
-        if (Date.now() > deadline) throw new Error(`timed out; lines: ${JSON.stringify(lines.slice(-2))}`)
-        await sleep(50)
-      }
-    }
+    const { child, lines, until } = startSampler()
     child.stdin!.write(JSON.stringify({ interval: 0.25, series: [{ id: 'Bad Id', kind: 'command', run: 'true' }, { id: 'odd', kind: 'nope' }] }) + '\n')
     await until(() => lines.some((l) => Array.isArray(l['problems'])))
     const withProblems = lines.find((l) => Array.isArray(l['problems']))!
@@ -450,5 +456,55 @@ describe('sample: the metrics stream', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
     child.stdin!.end()
     expect(await exited).toBe(0)
+  }, 30_000)
+
+  it('has the fields the charts derive from, and a process count that follows processes coming and going', async () => {
+    const { child, lines, until } = startSampler()
+    child.stdin!.write(JSON.stringify({ interval: 0.25, series: [] }) + '\n')
+    await until(() => lines.length >= 2)
+    const line = lines.at(-1)!
+    for (const fields of Object.values(line['net'] as Record<string, number[]>)) expect(fields).toHaveLength(6)
+    for (const fields of Object.values(line['disk'] as Record<string, number[]>)) expect(fields).toHaveLength(5)
+    expect((line['mem'] as unknown[]).every((v) => v === null || Number.isInteger(v))).toBe(true)
+    expect(line['ncpu']).toBeGreaterThan(0)
+    // The count is only taken again when a task was created or ended: it must still see both.
+    await sleep(1000)
+    const before = lines.at(-1)!['procs'] as number
+    const sleepers = Array.from({ length: 20 }, () => spawn('sleep', ['30'], { stdio: 'ignore' }))
+    sleepers.forEach((s) => children.add(s))
+    await until(() => (lines.at(-1)!['procs'] as number) >= before + 15)
+    const during = lines.at(-1)!['procs'] as number
+    sleepers.forEach((s) => s.kill('SIGKILL'))
+    await until(() => (lines.at(-1)!['procs'] as number) <= during - 15)
+    child.stdin!.end()
+  }, 30_000)
+
+  it('reads an access log with key=value fields: the first token of each key, errors, latency percentiles, nothing counted twice', async () => {
+    const dir = tempDir('chaos-lab-sample-')
+    cleanups.push(dir.cleanup)
+    const log = join(dir.path, 'access.log')
+    writeFileSync(log, 'status=500 time=9.9\n') // history before sampling starts is not counted
+    const { child, lines, until } = startSampler()
+    child.stdin!.write(JSON.stringify({ interval: 0.25, series: [{ id: 'web', kind: 'log', path: log, statusField: 'status', latencyField: 'time', latencyUnit: 's' }] }) + '\n')
+    type Log = { n: number; errors: number; p50?: number; p99?: number; max?: number }
+    const web = (l: Record<string, unknown>): Log | undefined => (l['lab'] as Record<string, Log> | undefined)?.['web']
+    await until(() => lines.some((l) => web(l)?.n === 0))
+    const upstream = '10.0.0.1 - [01/Jan/2025:00:00:00 +0000] "GET / HTTP/1.1" upstream_status=502 status=200 upstream=127.0.0.1:8001 time=0.010 status=500'
+    appendFileSync(log, [
+      ...Array(8).fill(upstream),          // the first status= token counts, not upstream_status= or a later one
+      'status=503\ttime=0.200',            // tab-separated
+      'time=0.400 status=',                // empty status: an error
+      'status=404 time=-',                 // no latency (nginx logs "-" without an upstream)
+      '',
+      '   ',
+      'status=200 time=0.0',
+    ].join('\n') + '\nstatus=200 ti')        // half a line: counted once it is complete
+    await until(() => lines.some((l) => (web(l)?.n ?? 0) > 0))
+    const counted = lines.filter((l) => (web(l)?.n ?? 0) > 0).map(web)
+    expect(counted).toEqual([{ n: 12, errors: 3, p50: 10, p95: 300, p99: 380, max: 400 }])
+    appendFileSync(log, 'me=0.050\n')
+    await until(() => lines.filter((l) => (web(l)?.n ?? 0) > 0).length === 2)
+    expect(lines.filter((l) => (web(l)?.n ?? 0) > 0).map(web)[1]).toEqual({ n: 1, errors: 0, p50: 50, p95: 50, p99: 50, max: 50 })
+    child.stdin!.end()
   }, 30_000)
 })
