@@ -479,6 +479,8 @@ export const apiEvents = {
   'lab:phase': LabPhase,
   /** The fault ledger changed (inject, revert, halt, the dead-man's switch seen after reconnect). */
   'faults:changed': z.object({ entries: z.array(LedgerEntry) }),
+  /** The VM reverted faults by itself: its dead-man's switch (heartbeats came too late), or revert-all in a shell. */
+  'faults:reverted-in-vm': z.object({ at: z.string(), reason: z.string(), labels: z.array(z.string()) }),
   /** One sampler tick (about once a second while the VM is connected). */
   'metrics:sample': MetricsSample,
   'metrics:status': MetricsStatus,

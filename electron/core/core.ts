@@ -99,6 +99,11 @@ export class Core {
       }),
       this.runtime.on('phase', (phase) => this.events.emit('lab:phase', phase)),
       this.ledger.onChanged((entries) => this.events.emit('faults:changed', { entries })),
+      this.ledger.onRevertedInVm(({ at, reason, reverted }) => {
+        const known = new Map(this.ledger.current.map((e) => [e.id, e.label]))
+        this.events.emit('faults:reverted-in-vm', { at, reason, labels: reverted.map((id) => known.get(id) ?? id) })
+        for (const id of reverted) this.timeline(id.split(':')[0] ?? null, 'fault-reverted', { id, byVm: true })
+      }),
       // After (re)connecting, the VM's ledger is the truth: the agent may have reverted on its own.
       this.sandbox.ssh.onDidChangeState((state) => state === 'connected' && void this.ledger.refresh().catch(() => undefined)),
       this.sandbox.onDidChangeStatus((status) => this.events.emit('vm:state-changed', status)),
@@ -194,7 +199,7 @@ export class Core {
     const what = fault?.title ?? faultId ?? step?.title ?? String(data['stepId'] ?? '')
     const label: Record<AnnotationKind, string> = {
       'fault-injected': `Injected: ${what}`,
-      'fault-reverted': `Reverted: ${what}`,
+      'fault-reverted': data['byVm'] ? `Reverted by the VM: ${what}` : `Reverted: ${what}`,
       halt: 'Halt: every fault reverted',
       'step-started': `Step: ${what}`,
       'step-passed': `Passed: ${what}`,

@@ -32,13 +32,29 @@ export interface RevertReport {
   failed: { id: string; code: number | null; stderr: string }[]
 }
 
+/** A revert-all the agent did by itself, as `heartbeat` and `status` report it. */
+export interface AgentRevert {
+  at: string
+  reason: string
+  reverted: string[]
+}
+
+interface HeartbeatAnswer {
+  ok: boolean
+  /** Faults in the VM's ledger (agents before this field: absent). */
+  entries?: number
+  last_revert?: AgentRevert | null
+}
+
 export const AGENT = '/usr/local/bin/chaos-lab-agent'
 const HEARTBEAT_MS = 5_000
 
 export class FaultLedger {
   private entries: LedgerEntry[] = []
   private heartbeat: NodeJS.Timeout | null = null
-  private readonly events = new Emitter<{ changed: LedgerEntry[] }>()
+  private readonly events = new Emitter<{ changed: LedgerEntry[]; 'reverted-in-vm': AgentRevert }>()
+  /** The agent's last revert-all that this app has heard of (its `at`), so each is told once. */
+  private lastRevertSeen: string | null = null
 
   constructor(
     private readonly ssh: SshConnection,
@@ -52,6 +68,11 @@ export class FaultLedger {
 
   onChanged(listener: (entries: LedgerEntry[]) => void): Disposer {
     return this.events.on('changed', listener)
+  }
+
+  /** The VM reverted faults by itself (the dead-man's switch, or revert-all run in a shell). */
+  onRevertedInVm(listener: (revert: AgentRevert) => void): Disposer {
+    return this.events.on('reverted-in-vm', listener)
   }
 
   /** Reads the ledger from the VM (after a reconnect or an app restart it may hold faults). */
@@ -112,8 +133,26 @@ export class FaultLedger {
     this.heartbeat ??= setInterval(() => {
       // A missed beat is not an error: the agent tolerates several, and the connection heals.
       // Not through sudo: a beat every 5 s would fill the guest's journal with sudo lines.
-      void this.callAgent('heartbeat').catch(() => undefined)
+      void this.callAgent<HeartbeatAnswer>('heartbeat')
+        .then((answer) => this.compareWithVm(answer))
+        .catch(() => undefined)
     }, HEARTBEAT_MS)
+  }
+
+  /**
+   * The agent answers a beat with how many faults its ledger holds. Fewer than ours: the VM
+   * undid some by itself (its dead-man's switch tripped while beats were late, or someone ran
+   * revert-all in a shell). Read the ledger again so the app stops showing them as injected,
+   * and tell why.
+   */
+  private compareWithVm(answer: HeartbeatAnswer): void {
+    if (typeof answer?.entries !== 'number' || answer.entries === this.entries.length) return
+    const revert = answer.last_revert
+    if (revert && revert.at !== this.lastRevertSeen && Array.isArray(revert.reverted) && revert.reverted.some((id) => this.entries.some((e) => e.id === id))) {
+      this.lastRevertSeen = revert.at
+      this.events.emit('reverted-in-vm', { at: revert.at, reason: String(revert.reason ?? ''), reverted: revert.reverted.map(String) })
+    }
+    void this.refresh().catch(() => undefined)
   }
 
   private stopHeartbeat(): void {

@@ -17,6 +17,24 @@ export function HaltButton(): ReactNode {
   const [halting, setHalting] = useState(false)
   const count = entries?.length ?? 0
 
+  // The VM undid faults by itself (its dead-man's switch): say so, or the learner wonders why
+  // the fault's effect is gone.
+  useEffect(
+    () =>
+      client.on('faults:reverted-in-vm', ({ reason, labels }) =>
+        toast({
+          tone: 'warn',
+          title: 'The VM reverted faults by itself',
+          body: (
+            <p className="toast-text">
+              {labels.join(', ')}: {reason}. Inject again when you are ready; if this repeats, the VM may be overloaded (close other programs).
+            </p>
+          ),
+        }),
+      ),
+    [client, toast],
+  )
+
   const halt = (): void => {
     if (halting) return
     // Labels of what is about to go, to say in words what was reverted (the reply has ids).

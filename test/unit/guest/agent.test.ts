@@ -215,7 +215,7 @@ describe('chaos-lab-agent ledger', SLOW, () => {
     let status = await agent<Status>(l, ['status'])
     expect(status.json).toEqual({ ok: true, entries: 0, armed: false, heartbeat_age_seconds: null, timeout_seconds: 30, last_revert: null })
 
-    expect((await agent(l, ['heartbeat'])).json).toEqual({ ok: true })
+    expect((await agent(l, ['heartbeat'])).json).toEqual({ ok: true, entries: 0, last_revert: null })
     expect(existsSync(l.heartbeat)).toBe(true)
     expect(statSync(join(l.root, 'run', 'chaos-lab')).mode & 0o1777).toBe(0o1777) // beats need no sudo
     await addTraced(l, 'one')
@@ -361,6 +361,10 @@ describe('chaos-lab-agent daemon (dead-man\'s switch)', SLOW, () => {
     const status = await agent<Status>(l, ['status'])
     expect(status.json).toMatchObject({ armed: false, entries: 0 })
     expect(status.json.last_revert?.reason).toMatch(/^dead-man's switch: no heartbeat from Chaos Lab for \d+s$/)
+    // The next beat tells the app: its ledger is empty now, and why (see FaultLedger.compareWithVm).
+    const beat = await agent<{ entries: number; last_revert: Status['last_revert'] }>(l, ['heartbeat'])
+    expect(beat.json).toMatchObject({ entries: 0, last_revert: { reverted: ['latency'] } })
+    expect(beat.json.last_revert?.reason).toBe(status.json.last_revert?.reason)
     expect(readFileSync(l.log, 'utf8')).toContain("revert-all (dead-man's switch: no heartbeat from Chaos Lab for")
 
     // disarmed now: one run per trip, the daemon stays quiet and alive

@@ -1,6 +1,7 @@
 // The app's fault ledger driving the real guest agent (the repository's copy, run with its own
 // root folder) over a real SSH connection, as it does in the VM.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { FaultLedger } from '../../../electron/core/safety/ledger'
@@ -68,6 +69,27 @@ describe('FaultLedger with the real guest agent', () => {
     // The failed one stays in the ledger: it is not known to be undone.
     expect(ledger.current.map((e) => e.id)).toEqual(['lab:stuck'])
   })
+
+  it('notices at the next heartbeat that the VM reverted a fault by itself, and says why', async () => {
+    const root = tempDir('chaos-lab-agent-root-')
+    chmodSync(root.path, 0o755)
+    const own = new FaultLedger(ssh, ['env', `CHAOS_LAB_AGENT_ROOT=${root.path}`, '/usr/bin/python3', AGENT])
+    try {
+      await own.inject(fault('alone'))
+      expect(own.current.map((e) => e.id)).toEqual(['lab:alone'])
+      const told = new Promise<{ reason: string; reverted: string[] }>((resolve) => own.onRevertedInVm(resolve))
+      // What the agent's daemon does when beats stop coming: revert-all in the VM, behind the app's back.
+      execFileSync('/usr/bin/python3', [AGENT, 'revert-all', '--reason', "dead-man's switch: no heartbeat from Chaos Lab for 31s"], { env: { ...process.env, CHAOS_LAB_AGENT_ROOT: root.path } })
+      expect(existsSync(join(work.path, 'alone'))).toBe(false)
+      expect(own.current.map((e) => e.id)).toEqual(['lab:alone']) // the app does not know yet
+      const revert = await told // heartbeats come every 5 s
+      expect(revert).toMatchObject({ reason: "dead-man's switch: no heartbeat from Chaos Lab for 31s", reverted: ['lab:alone'] })
+      await expect.poll(() => own.current, { timeout: 10_000 }).toEqual([])
+    } finally {
+      own.dispose()
+      root.cleanup()
+    }
+  }, 30_000)
 
   it('explains an agent that is not installed', async () => {
     const missing = new FaultLedger(ssh, ['/nonexistent/chaos-lab-agent'])
