@@ -101,7 +101,11 @@ export async function testLab(lab: LoadedLab, runtime: LabRuntime, ledger: Fault
   } catch (err) {
     problems.push(`setup: ${describe(err)}`)
   } finally {
-    if (charts) problems.push(...charts.finish())
+    if (charts) {
+      const { missing, peaks } = charts.finish()
+      onProgress(`${id}: chart peaks ${peaks}`)
+      problems.push(...missing)
+    }
     // Before cleanup: a page still open would keep writing its state into the VM.
     if (page) {
       try {
@@ -128,22 +132,26 @@ export async function testLab(lab: LoadedLab, runtime: LabRuntime, ledger: Fault
 }
 
 /** Samples the lab's series until finish(), which names each charted series that never had a value. */
-function watchCharts(lab: LoadedLab, metrics: NonNullable<ContentTestOptions['metrics']>): { finish(): string[] } {
+function watchCharts(lab: LoadedLab, metrics: NonNullable<ContentTestOptions['metrics']>): { finish(): { missing: string[]; peaks: string } } {
   const wanted = new Map(chartsFor(lab.manifest).flatMap((chart) => chart.series.map((s) => [s.id, `"${chart.title}"`] as const)))
-  const seen = new Set<string>()
+  const peak = new Map<string, number>()
   metrics.configure(lab, 1000)
   metrics.start()
   const off = metrics.onSample(({ values }) => {
-    for (const id of wanted.keys()) if (values[id] !== null && values[id] !== undefined) seen.add(id)
+    for (const id of wanted.keys()) {
+      const value = values[id]
+      if (value !== null && value !== undefined) peak.set(id, Math.max(peak.get(id) ?? -Infinity, value))
+    }
   })
   return {
-    finish(): string[] {
+    finish() {
       off()
       metrics.configure(null)
       const status = metrics.status.error ? ` (the sampler says: ${metrics.status.error.message})` : ''
-      return [...wanted]
-        .filter(([id]) => !seen.has(id))
+      const missing = [...wanted]
+        .filter(([id]) => !peak.has(id))
         .map(([id, chart]) => `chart ${chart}: series ${id} gave no value during the lab test${status}; check its source under series: in lab.yaml`)
+      return { missing, peaks: [...peak].map(([id, value]) => `${id}=${value}`).join(' ') }
     },
   }
 }
