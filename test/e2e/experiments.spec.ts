@@ -2,12 +2,12 @@
 // from a file, read it, run it against a real HTTP service on 127.0.0.1 (http providers need no
 // VM), watch it, stop it, export its journal, and find the run again after a restart. A process
 // experiment cannot run without the VM, and says so; a broken file says where and how to fix it.
-import { mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { parse as parseYaml } from 'yaml'
 import { startToyService, toyExperiment, type ToyService } from '../helpers/toyService'
-import { expect, REPO_ROOT, startHost, test as base, type Host } from './host'
+import { expect, REPO_ROOT, startHost, test as base, withHost, type Host } from './host'
 
 const SCREENSHOTS = join(REPO_ROOT, 'artifacts', 'screenshots')
 mkdirSync(SCREENSHOTS, { recursive: true })
@@ -19,15 +19,7 @@ const test = base.extend<{ app: Host; toy: ToyService }>({
     await use(toy)
     await toy.close()
   },
-  app: async ({}, use) => {
-    const host = await startHost()
-    try {
-      await use(host)
-    } finally {
-      await host.stop()
-      rmSync(host.dataDir, { recursive: true, force: true })
-    }
-  },
+  app: ({}, use) => withHost({}, use),
 })
 
 async function openExperiments(page: Page, host: Host): Promise<void> {

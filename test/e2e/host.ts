@@ -42,13 +42,19 @@ function stopChild(child: ChildProcess): Promise<void> {
   })
 }
 
-/** `host`: a fresh host (with the broken fixture pack) for each test; its data is removed after. */
-export const test = base.extend<{ host: Host }>({
-  host: async ({}, use) => {
-    const host = await startHost({ labs: [BROKEN_PACK] })
+/** Runs `use` with a fresh host, then stops it and removes its data folder, also after a failure. */
+export async function withHost(options: Parameters<typeof startHost>[0], use: (host: Host) => Promise<void>): Promise<void> {
+  const host = await startHost(options)
+  try {
     await use(host)
+  } finally {
     await host.stop()
     rmSync(host.dataDir, { recursive: true, force: true })
-  },
+  }
+}
+
+/** `host`: a fresh host (with the broken fixture pack) for each test; its data is removed after. */
+export const test = base.extend<{ host: Host }>({
+  host: ({}, use) => withHost({ labs: [BROKEN_PACK] }, use),
 })
 export { expect } from '@playwright/test'

@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { expect, REPO_ROOT, startHost, test as base, type Host } from './host'
+import { expect, REPO_ROOT, startHost, test as base, withHost, type Host } from './host'
 
 const SCREENSHOTS = join(REPO_ROOT, 'artifacts', 'screenshots')
 mkdirSync(SCREENSHOTS, { recursive: true })
@@ -31,15 +31,7 @@ const test = base.extend<{ app: Host; pack: string }>({
     await use(pack)
     rmSync(pack, { recursive: true, force: true })
   },
-  app: async ({}, use) => {
-    const host = await startHost()
-    try {
-      await use(host)
-    } finally {
-      await host.stop()
-      rmSync(host.dataDir, { recursive: true, force: true })
-    }
-  },
+  app: ({}, use) => withHost({}, use),
 })
 
 test('add a classroom pack by its path: its labs and its broken lab show in the catalogue; it stays; remove takes it away', async ({ page, app, pack }) => {
