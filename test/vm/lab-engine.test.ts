@@ -69,6 +69,19 @@ describe('the lab engine in the VM', () => {
     expect(report.problems).toEqual([])
     expect(report.steps.filter((s) => s.status === 'failed')).toEqual([])
     expect(await loopbackQdisc()).not.toContain('netem')
+    // The charts saw what the steps did, not only zeros.
+    const peaks = report.chartPeaks
+    if (appLab.manifest.id === 'syscall-chaos') {
+      expect(peaks['sx.write'], "System X's writes, counted in the kernel").toBeGreaterThan(10)
+      expect(peaks['sx.accept']).toBeGreaterThan(0)
+      expect(peaks['sx.failed'], 'the fsync that always fails, and the injected write errors').toBeGreaterThan(0)
+    }
+    if (appLab.manifest.id === 'monkey-in-the-browser') {
+      expect(peaks['page.rate']).toBeGreaterThan(0)
+      expect(peaks['page.p95'], 'the slow-requests step delays every request by a second').toBeGreaterThan(900)
+    }
+    if (appLab.manifest.id === 'killer-whiles') expect(peaks['fizz-a.restarts']).toBeGreaterThan(5)
+    if (appLab.manifest.id === 'slow-database-link') expect(peaks['db'], 'the database round trip with the 100 ms delay').toBeGreaterThan(90)
   }, 15 * 60_000)
 
   it('Halt reverts an injected fault in the VM', async () => {

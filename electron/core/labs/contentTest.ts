@@ -34,6 +34,8 @@ export interface LabTestReport {
   steps: StepOutcome[]
   /** Setup, cleanup or ledger problems (not tied to a step). */
   problems: string[]
+  /** With the live metrics: the highest value each charted series reached during the test. */
+  chartPeaks: Record<string, number>
   seconds: number
 }
 
@@ -51,6 +53,10 @@ export interface ContentTestOptions {
   metrics?: Pick<MetricsService, 'configure' | 'start' | 'onSample' | 'status'>
 }
 
+/** Sampler lines a lab test sees at least (rates need two), waiting at most CHART_WAIT_MS for them. */
+const MIN_SAMPLES = 3
+const CHART_WAIT_MS = 30_000
+
 /** A check that would pass if given time gets its timeout, its hold time and this much more. */
 const CHECK_GRACE_MS = 30_000
 
@@ -60,6 +66,7 @@ export async function testLab(lab: LoadedLab, runtime: LabRuntime, ledger: Fault
   const problems: string[] = []
   const id = lab.manifest.id
   let page: LabPage | null = null
+  let chartPeaks: Record<string, number> = {}
   const charts = options.metrics ? watchCharts(lab, options.metrics) : null
   try {
     onProgress(`${id}: setup`)
@@ -102,8 +109,9 @@ export async function testLab(lab: LoadedLab, runtime: LabRuntime, ledger: Fault
     problems.push(`setup: ${describe(err)}`)
   } finally {
     if (charts) {
-      const { missing, peaks } = charts.finish()
-      onProgress(`${id}: chart peaks ${peaks}`)
+      const { missing, peaks } = await charts.finish()
+      chartPeaks = peaks
+      onProgress(`${id}: chart peaks ${Object.entries(peaks).map(([s, v]) => `${s}=${v}`).join(' ')}`)
       problems.push(...missing)
     }
     // Before cleanup: a page still open would keep writing its state into the VM.
@@ -128,30 +136,35 @@ export async function testLab(lab: LoadedLab, runtime: LabRuntime, ledger: Fault
     }
   }
   const passed = problems.length === 0 && steps.every((s) => s.status !== 'failed')
-  return { labId: id, passed, steps, problems, seconds: (Date.now() - started) / 1000 }
+  return { labId: id, passed, steps, problems, chartPeaks, seconds: (Date.now() - started) / 1000 }
 }
 
 /** Samples the lab's series until finish(), which names each charted series that never had a value. */
-function watchCharts(lab: LoadedLab, metrics: NonNullable<ContentTestOptions['metrics']>): { finish(): { missing: string[]; peaks: string } } {
+function watchCharts(lab: LoadedLab, metrics: NonNullable<ContentTestOptions['metrics']>): { finish(): Promise<{ missing: string[]; peaks: Record<string, number> }> } {
   const wanted = new Map(chartsFor(lab.manifest).flatMap((chart) => chart.series.map((s) => [s.id, `"${chart.title}"`] as const)))
   const peak = new Map<string, number>()
+  let samples = 0
   metrics.configure(lab, 1000)
   metrics.start()
   const off = metrics.onSample(({ values }) => {
+    samples++
     for (const id of wanted.keys()) {
       const value = values[id]
       if (value !== null && value !== undefined) peak.set(id, Math.max(peak.get(id) ?? -Infinity, value))
     }
   })
   return {
-    finish() {
+    async finish() {
+      // A lab whose steps are over in a second (no checks) still gets a rate: it takes two lines.
+      const deadline = Date.now() + CHART_WAIT_MS
+      while (samples < MIN_SAMPLES && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250))
       off()
       metrics.configure(null)
       const status = metrics.status.error ? ` (the sampler says: ${metrics.status.error.message})` : ''
       const missing = [...wanted]
         .filter(([id]) => !peak.has(id))
         .map(([id, chart]) => `chart ${chart}: series ${id} gave no value during the lab test${status}; check its source under series: in lab.yaml`)
-      return { missing, peaks: [...peak].map(([id, value]) => `${id}=${value}`).join(' ') }
+      return { missing, peaks: Object.fromEntries(peak) }
     },
   }
 }
