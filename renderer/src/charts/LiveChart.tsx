@@ -41,15 +41,24 @@ export function formatValue(value: number | null | undefined, unit: string): str
 }
 
 /**
- * The x range while following: the newest `window` seconds, but not before the first sample
- * (a chart that just started fills from the left instead of hugging the right edge), and never
- * less than 30 s wide.
+ * The x range while following: the newest `window` seconds, but not before the chart's first
+ * value (a chart that just started fills from the left instead of hugging the right edge: a
+ * lab's series begin when the lab opens, long after the VM's), and never less than 30 s wide.
  */
-function followRange(times: number[], window: number): { min: number; max: number } {
+function followRange(times: number[], window: number, dataFrom: number | null): { min: number; max: number } {
   const last = times[times.length - 1] ?? Date.now() / 1000
-  const first = times[0] ?? last
+  const first = Math.max(times[0] ?? last, dataFrom ?? -Infinity)
   const min = Math.min(Math.max(first, last - window), last - 30)
   return { min, max: Math.max(last, min + 30) }
+}
+
+/** The time of the first row in which any of the chart's series has a value, or null. */
+function firstValueAt(data: uPlot.AlignedData): number | null {
+  const times = data[0]
+  for (let i = 0; i < times.length; i++) {
+    for (let s = 1; s < data.length; s++) if (data[s]![i] != null) return times[i]!
+  }
+  return null
 }
 
 function formatTick(value: number, unit: string): string {
@@ -329,11 +338,15 @@ export function createLiveChart(el: HTMLElement, params: LiveChartParams): LiveC
   plot.over.addEventListener('dblclick', onDoubleClick)
   const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, el.clientWidth), height }))
   resize.observe(el)
+  // Found once: rows only ever leave from the front, and followRange never goes before t[0].
+  let dataFrom: number | null = null
   const update = (): void => {
+    const data = store.data(ids) as uPlot.AlignedData
+    dataFrom ??= firstValueAt(data)
     plot.batch(() => {
-      plot.setData(store.data(ids) as uPlot.AlignedData, false)
+      plot.setData(data, false)
       if (params.following()) {
-        plot.setScale('x', followRange(store.t, params.windowSeconds()))
+        plot.setScale('x', followRange(store.t, params.windowSeconds(), dataFrom))
       } else {
         plot.redraw(false)
       }
