@@ -268,7 +268,8 @@ export function createLiveChart(el: HTMLElement, params: LiveChartParams): LiveC
               ctx.fillStyle = colors.annotation[a.kind]
               const text = a.label.length > 28 ? `${a.label.slice(0, 27)}…` : a.label
               const textWidth = ctx.measureText(text).width
-              const tx = Math.min(x + 3 * devicePixelRatio, left + width - textWidth - 2)
+              // Right of its line; near the right edge to the left of it, but never over the y axis.
+              const tx = Math.max(left + 2, Math.min(x + 3 * devicePixelRatio, left + width - textWidth - 2))
               ctx.fillText(text, tx, top + 11 * devicePixelRatio)
             }
           }
