@@ -252,6 +252,7 @@ export function createLiveChart(el: HTMLElement, params: LiveChartParams): LiveC
           const [min, max] = [u.scales['x']?.min ?? 0, u.scales['x']?.max ?? 0]
           ctx.save()
           ctx.font = `${Math.round(10 * devicePixelRatio)}px system-ui, sans-serif`
+          const labels: { text: string; x: number; color: string }[] = []
           for (const a of store.annotations) {
             const t = a.at / 1000
             if (t < min || t > max) continue
@@ -264,14 +265,21 @@ export function createLiveChart(el: HTMLElement, params: LiveChartParams): LiveC
             ctx.moveTo(x, top)
             ctx.lineTo(x, top + h)
             ctx.stroke()
-            if (labelled) {
-              ctx.fillStyle = colors.annotation[a.kind]
-              const text = a.label.length > 28 ? `${a.label.slice(0, 27)}…` : a.label
-              const textWidth = ctx.measureText(text).width
-              // Right of its line; near the right edge to the left of it, but never over the y axis.
-              const tx = Math.max(left + 2, Math.min(x + 3 * devicePixelRatio, left + width - textWidth - 2))
-              ctx.fillText(text, tx, top + 11 * devicePixelRatio)
-            }
+            if (labelled) labels.push({ text: a.label.length > 28 ? `${a.label.slice(0, 27)}…` : a.label, x, color: colors.annotation[a.kind] })
+          }
+          // Labels newest first, in the first of two rows where they overlap no other; one that
+          // fits nowhere is left out (its line and tooltip stay, and the marks list has it).
+          const rows: [number, number][][] = [[], []]
+          const gap = 4 * devicePixelRatio
+          for (const label of labels.reverse()) {
+            const textWidth = ctx.measureText(label.text).width
+            // Right of its line; near the right edge to the left of it, but never over the y axis.
+            const tx = Math.max(left + 2, Math.min(label.x + 3 * devicePixelRatio, left + width - textWidth - 2))
+            const row = rows.findIndex((placed) => placed.every(([from, to]) => tx + textWidth + gap <= from || tx >= to + gap))
+            if (row < 0) continue
+            rows[row]!.push([tx, tx + textWidth])
+            ctx.fillStyle = label.color
+            ctx.fillText(label.text, tx, top + (11 + row * 12) * devicePixelRatio)
           }
           ctx.restore()
         },
