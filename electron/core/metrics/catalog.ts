@@ -3,6 +3,7 @@
 // configuration and (b) chart descriptions for the UI; the loader uses it to reject a chart that
 // names a series nobody produces.
 import type { LabManifest } from '../labs/schema'
+import type { LabSeriesKind } from './derive'
 
 export interface SeriesInfo {
   id: string
@@ -145,6 +146,16 @@ export function chartProblems(manifest: Pick<LabManifest, 'series' | 'charts' | 
     })
   })
   return problems
+}
+
+/** Each lab series' source kind and probe period, as derive() reads the sampler's lines. */
+export function labSeriesKinds(manifest: Pick<LabManifest, 'series'> | null, intervalSeconds: number): LabSeriesKind[] {
+  return (manifest?.series ?? []).map((s) => ({
+    id: s.id,
+    kind: s.log ? 'log' : s.http ? 'http' : s.tcp ? 'tcp' : s.systemd ? 'systemd' : s.cgroup ? 'cgroup' : s.syscalls ? 'syscalls' : s.page ? 'page' : 'command',
+    every: s.http?.every ?? s.tcp?.every ?? s.systemd?.every ?? s.command?.every ?? intervalSeconds,
+    names: s.syscalls?.names,
+  }))
 }
 
 /** The sampler's configuration line for a lab (see `chaos-lab-agent sample`). */

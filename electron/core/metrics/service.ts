@@ -9,7 +9,7 @@ import { AGENT } from '../safety/ledger'
 import type { CommandStream, SshConnection } from '../sandbox/sshConnection'
 import { shellQuote } from '../sandbox/sshConnection'
 import { Emitter, type Disposer } from '../util/emitter'
-import { chartsFor, samplerConfig, type ChartInfo, type SeriesInfo } from './catalog'
+import { chartsFor, labSeriesKinds, samplerConfig, type ChartInfo, type SeriesInfo } from './catalog'
 import { derive, pageWindow, type LabSeriesKind, type RawSample, type Values } from './derive'
 import { SeriesRing, type SeriesData } from './ring'
 import { chartSvg } from './svg'
@@ -81,6 +81,8 @@ export class MetricsService {
   /** Samples of the current lab's charted series not yet in the store. */
   private pending: { labId: string; at: number; values: Values }[] = []
   private charted: string[] = []
+  /** The lab's series kinds (set by configure; derive() needs them on every line). */
+  private kinds: LabSeriesKind[] = []
   /** The page's requests since the last tick (see pageRequests). */
   private pagePending: { ms: number; ok: boolean }[] = []
   private persistTimer: NodeJS.Timeout | null = null
@@ -153,6 +155,7 @@ export class MetricsService {
     this.lab = lab
     this.charted = lab ? [...new Set(chartsFor(lab.manifest).flatMap((c) => c.series.map((s) => s.id)))] : []
     this.intervalMs = intervalMs
+    this.kinds = labSeriesKinds(lab?.manifest ?? null, intervalMs / 1000)
     // Rates across an interval change would mix two tick lengths: start the pairing afresh.
     if (changedInterval) this.previous = null
     this.stream?.write(this.configLine())
@@ -206,15 +209,6 @@ export class MetricsService {
 
   private configLine(): string {
     return JSON.stringify(samplerConfig(this.lab?.manifest ?? null, this.intervalMs / 1000)) + '\n'
-  }
-
-  private labKinds(): LabSeriesKind[] {
-    return (this.lab?.manifest.series ?? []).map((s) => ({
-      id: s.id,
-      kind: s.log ? 'log' : s.http ? 'http' : s.tcp ? 'tcp' : s.systemd ? 'systemd' : s.cgroup ? 'cgroup' : s.syscalls ? 'syscalls' : s.page ? 'page' : 'command',
-      every: s.http?.every ?? s.tcp?.every ?? s.systemd?.every ?? s.command?.every ?? this.intervalMs / 1000,
-      names: s.syscalls?.names,
-    }))
   }
 
   /**
@@ -299,7 +293,7 @@ export class MetricsService {
     const guestMs = raw.t * 1000
     this.clockOffsetMs = this.clockOffsetMs === null ? arrival - guestMs : Math.min(this.clockOffsetMs, arrival - guestMs)
     const t = Math.round(guestMs + this.clockOffsetMs)
-    const kinds = this.labKinds()
+    const kinds = this.kinds
     for (const series of kinds) {
       if (series.kind !== 'page') continue
       raw.lab = { ...raw.lab, [series.id]: pageWindow(this.pagePending) }
