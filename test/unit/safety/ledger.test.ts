@@ -2,7 +2,7 @@
 // root folder) over a real SSH connection, as it does in the VM.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { FaultLedger } from '../../../electron/core/safety/ledger'
 import { SshConnection } from '../../../electron/core/sandbox/sshConnection'
@@ -73,13 +73,18 @@ describe('FaultLedger with the real guest agent', () => {
   it('notices at the next heartbeat that the VM reverted a fault by itself, and says why', async () => {
     const root = tempDir('chaos-lab-agent-root-')
     chmodSync(root.path, 0o755)
-    const own = new FaultLedger(ssh, ['env', `CHAOS_LAB_AGENT_ROOT=${root.path}`, '/usr/bin/python3', AGENT])
+    // Heartbeats run as the SSH user, not root: give it a copy of the agent it can read wherever
+    // the checkout is (a fresh clone under mktemp -d is private to root).
+    const agent = join(root.path, 'chaos-lab-agent')
+    copyFileSync(AGENT, agent)
+    chmodSync(agent, 0o755)
+    const own = new FaultLedger(ssh, ['env', `CHAOS_LAB_AGENT_ROOT=${root.path}`, '/usr/bin/python3', agent])
     try {
       await own.inject(fault('alone'))
       expect(own.current.map((e) => e.id)).toEqual(['lab:alone'])
       const told = new Promise<{ reason: string; reverted: string[] }>((resolve) => own.onRevertedInVm(resolve))
       // What the agent's daemon does when beats stop coming: revert-all in the VM, behind the app's back.
-      execFileSync('/usr/bin/python3', [AGENT, 'revert-all', '--reason', "dead-man's switch: no heartbeat from Chaos Lab for 31s"], { env: { ...process.env, CHAOS_LAB_AGENT_ROOT: root.path } })
+      execFileSync('/usr/bin/python3', [agent, 'revert-all', '--reason', "dead-man's switch: no heartbeat from Chaos Lab for 31s"], { env: { ...process.env, CHAOS_LAB_AGENT_ROOT: root.path } })
       expect(existsSync(join(work.path, 'alone'))).toBe(false)
       expect(own.current.map((e) => e.id)).toEqual(['lab:alone']) // the app does not know yet
       const revert = await told // heartbeats come every 5 s
